@@ -1,0 +1,64 @@
+# eventsource-wasm: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what is missing first (see scripts/setup.sh).
+
+CARGO ?= cargo
+export CHROMEDRIVER ?= $(shell command -v chromedriver 2>/dev/null)
+export GECKODRIVER ?= $(shell command -v geckodriver 2>/dev/null || echo $(HOME)/.cargo/bin/geckodriver)
+
+.PHONY: all setup setup-test wasm build demo test test-rust test-wasm test-e2e lint bench fuzz size clean
+
+all: build
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+## wasm: the wasm module and its JS glue in target/wasm-bindgen/
+wasm: setup
+	@scripts/build-wasm.sh
+
+## build: the npm package in pkg/ (ESM entry, polyfill, script-tag file, types)
+build: wasm
+	@node build/bundle.mjs
+
+## demo: build, start the local SSE server and serve www/ (Ctrl-C stops it)
+demo: build
+	@$(CARGO) build --quiet -p sse-test-server
+	@scripts/demo.sh
+
+## test: every test: Rust (native), wasm in headless Chromium and Firefox, JS e2e in browsers and Node
+test: setup-test lint test-rust build test-wasm test-e2e
+
+test-rust:
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-wasm:
+	@scripts/test-wasm.sh
+
+test-e2e:
+	@$(CARGO) build --quiet -p sse-test-server
+	node --test --test-concurrency=1 tests/e2e/
+
+## bench: criterion parse benchmarks (native) and the browser benchmark
+bench:
+	$(CARGO) bench --bench parse
+	node tests/e2e/bench/run.mjs
+
+## fuzz: run the parser fuzz target for FUZZ_SECONDS (default 60) on nightly
+fuzz:
+	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz
+	cd fuzz && cargo +nightly fuzz run parse_chunks -- -max_total_time=$${FUZZ_SECONDS:-60}
+
+size: build
+	@cat target/size-report.json
+
+clean:
+	$(CARGO) clean
+	rm -rf pkg node_modules

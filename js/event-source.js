@@ -1,0 +1,439 @@
+// The public EventSource class: the DOM surface, option validation and event dispatch. Parsing,
+// reconnection and fetch streaming live in the wasm `Source`; this file only loads it and turns
+// what it reports into DOM events.
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+const ET = EventTarget.prototype;
+const addListener = ET.addEventListener;
+const removeListener = ET.removeEventListener;
+const dispatch = ET.dispatchEvent;
+const HANDLERS = ['open', 'message', 'error'];
+
+const g = globalThis;
+
+/** The base URL for relative URLs: the document's, else the worker's location; none in Node. */
+function baseURL() {
+  const doc = g.document;
+  if (doc && typeof doc.baseURI === 'string') return doc.baseURI;
+  const loc = g.location;
+  if (loc && typeof loc.href === 'string') return loc.href;
+  return undefined;
+}
+
+function syntaxError(url) {
+  return new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
+}
+
+const SPECIAL = /^(https?|wss?|ftp|file):$/;
+// URL Standard: forbidden domain code points (after percent-decoding and IDNA, '%' included).
+const FORBIDDEN_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
+
+/** Parses like the URL Standard: rejects what lenient platform parsers percent-encode. */
+function parseURL(url) {
+  const base = baseURL();
+  let parsed;
+  try {
+    parsed = base === undefined ? new URL(url) : new URL(url, base);
+  } catch {
+    throw syntaxError(url);
+  }
+  const host = parsed.hostname;
+  if (SPECIAL.test(parsed.protocol) && host && host[0] !== '[' && FORBIDDEN_HOST.test(host)) {
+    throw syntaxError(url);
+  }
+  return parsed.href;
+}
+
+// RFC 9110 token, for methods.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN_METHOD = /^(CONNECT|TRACE|TRACK)$/i;
+
+function optionError(name, why) {
+  return new TypeError(`Failed to construct 'EventSource': option '${name}' ${why}.`);
+}
+
+function number(options, name, fallback, min = 0) {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (Number.isNaN(n) || n < min) throw optionError(name, `must be a number >= ${min}`);
+  return n;
+}
+
+/** Validated, normalized options (everything native lacks is opt-in). */
+function normalize(init) {
+  if (init === undefined || init === null) init = {};
+  else if (typeof init !== 'object' && typeof init !== 'function') {
+    throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+  }
+  const o = {
+    withCredentials: !!init.withCredentials,
+    headers: undefined,
+    method: 'GET',
+    body: undefined,
+    fetch: undefined,
+    lastEventId: '',
+    initialDelay: 3000,
+    maxDelay: -1,
+    multiplier: 1,
+    jitter: 0,
+    maxRetries: -1,
+    retryOnStatus: [],
+    inactivityTimeout: 0,
+    lastEventIdParam: undefined,
+    maxLineLength: 0,
+    maxEventSize: 0,
+  };
+  const h = init.headers;
+  if (h !== undefined && h !== null) {
+    if (typeof h === 'function') o.headers = h;
+    else {
+      try {
+        o.headers = new Headers(h);
+      } catch (e) {
+        throw optionError('headers', `is invalid: ${e.message}`);
+      }
+    }
+  }
+  if (init.method !== undefined) {
+    const m = String(init.method);
+    if (!TOKEN.test(m)) throw optionError('method', `'${m}' is not a valid HTTP method`);
+    if (FORBIDDEN_METHOD.test(m)) throw optionError('method', `'${m}' is forbidden`);
+    o.method = /^(get|post|put|patch|delete|head|options)$/i.test(m) ? m.toUpperCase() : m;
+  }
+  if (init.body !== undefined && init.body !== null) {
+    if (o.method === 'GET' || o.method === 'HEAD') throw optionError('body', `cannot be sent with ${o.method}`);
+    o.body = init.body;
+  }
+  if (init.fetch !== undefined) {
+    if (typeof init.fetch !== 'function') throw optionError('fetch', 'must be a function');
+    o.fetch = init.fetch;
+  }
+  if (init.lastEventId !== undefined && init.lastEventId !== null) {
+    const id = String(init.lastEventId);
+    if (/[\0\r\n]/.test(id)) throw optionError('lastEventId', 'must not contain NUL, CR or LF');
+    o.lastEventId = id;
+  }
+  const r = init.retry;
+  if (r !== undefined && r !== null) {
+    if (typeof r !== 'object') throw optionError('retry', 'must be an object');
+    o.initialDelay = number(r, 'initialDelay', 3000);
+    o.maxDelay = number(r, 'maxDelay', 60000);
+    o.multiplier = number(r, 'multiplier', 2, 1);
+    o.jitter = number(r, 'jitter', 0.2);
+    if (o.jitter > 1) throw optionError('retry', 'jitter must be between 0 and 1');
+  }
+  if (init.maxRetries !== undefined && init.maxRetries !== Infinity) o.maxRetries = number(init, 'maxRetries', -1);
+  if (init.retryOnStatus !== undefined) {
+    const list = Array.from(init.retryOnStatus, Number);
+    if (list.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
+      throw optionError('retryOnStatus', 'must list HTTP status codes (100-599)');
+    }
+    o.retryOnStatus = list;
+  }
+  o.inactivityTimeout = number(init, 'inactivityTimeout', 0);
+  if (init.lastEventIdQueryParam !== undefined && init.lastEventIdQueryParam !== null) {
+    const p = init.lastEventIdQueryParam === true ? 'lastEventId' : String(init.lastEventIdQueryParam);
+    if (!p) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
+    o.lastEventIdParam = p;
+  }
+  o.maxLineLength = number(init, 'maxLineLength', 0);
+  o.maxEventSize = number(init, 'maxEventSize', 0);
+  return o;
+}
+
+/** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
+function hasCors() {
+  const loc = g.location;
+  return !!loc && typeof loc.origin === 'string' && typeof g.process?.versions?.node !== 'string';
+}
+
+function define(target, props, enumerable = true) {
+  for (const [name, value] of Object.entries(props)) {
+    Object.defineProperty(target, name, { value, enumerable, writable: false, configurable: false });
+  }
+}
+
+/**
+ * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
+ * The wasm is loaded on the first construction; constructors never wait for it.
+ */
+export function defineEventSource(loadSource) {
+  let loading;
+  const load = () => (loading ??= loadSource());
+
+  class EventSource extends EventTarget {
+    #url;
+    #withCredentials;
+    #readyState = CONNECTING;
+    #origin = '';
+    #options;
+    #source = null;
+    #queue = [];
+    #pumping = false;
+    #handlers = { open: null, message: null, error: null };
+    #wrappers = {};
+    #iterators = null;
+    #online = null;
+
+    constructor(url, eventSourceInitDict = undefined) {
+      super();
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+      }
+      // WebIDL USVString: template conversion (throws on symbols), lone surrogates to U+FFFD.
+      let str = `${url}`;
+      if (typeof str.toWellFormed === 'function') str = str.toWellFormed();
+      this.#url = parseURL(str);
+      const options = normalize(eventSourceInitDict);
+      this.#withCredentials = options.withCredentials;
+      this.#options = options;
+      this.#start();
+    }
+
+    get url() {
+      return this.#url;
+    }
+    get withCredentials() {
+      return this.#withCredentials;
+    }
+    get readyState() {
+      return this.#readyState;
+    }
+
+    get onopen() {
+      return this.#handlers.open;
+    }
+    set onopen(v) {
+      this.#setHandler('open', v);
+    }
+    get onmessage() {
+      return this.#handlers.message;
+    }
+    set onmessage(v) {
+      this.#setHandler('message', v);
+    }
+    get onerror() {
+      return this.#handlers.error;
+    }
+    set onerror(v) {
+      this.#setHandler('error', v);
+    }
+
+    /** spec: close(): abort any fetch, set readyState to CLOSED; no event is fired. */
+    close() {
+      if (this.#readyState === CLOSED && this.#source === null && this.#queue.length === 0) return;
+      this.#readyState = CLOSED;
+      this.#queue.length = 0;
+      this.#release();
+      this.#endIterators();
+    }
+
+    /** Yields every MessageEvent (any type) until close(); leaving the loop closes the source. */
+    [Symbol.asyncIterator]() {
+      const pending = [];
+      const waiting = [];
+      const it = {
+        push: (ev) => (waiting.length ? waiting.shift()({ value: ev, done: false }) : pending.push(ev)),
+        end: () => {
+          while (waiting.length) waiting.shift()({ value: undefined, done: true });
+        },
+      };
+      (this.#iterators ??= new Set()).add(it);
+      const self = this;
+      return {
+        next() {
+          if (pending.length) return Promise.resolve({ value: pending.shift(), done: false });
+          if (self.#readyState === CLOSED && !self.#queue.length) return Promise.resolve({ value: undefined, done: true });
+          return new Promise((resolve) => waiting.push(resolve));
+        },
+        return(value) {
+          self.#iterators?.delete(it);
+          it.end();
+          self.close();
+          return Promise.resolve({ value, done: true });
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    }
+
+    // WebIDL event handler attributes: the listener is added when first set to non-null, keeps
+    // its place while replaced, and is removed when set to null.
+    #setHandler(type, value) {
+      const v = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
+      this.#handlers[type] = v;
+      if (v === null) {
+        if (this.#wrappers[type]) {
+          removeListener.call(this, type, this.#wrappers[type]);
+          this.#wrappers[type] = null;
+        }
+      } else if (!this.#wrappers[type]) {
+        const self = this;
+        this.#wrappers[type] = function (event) {
+          const h = self.#handlers[type];
+          if (typeof h === 'function') return h.call(self, event);
+          throw new TypeError(`The 'on${type}' handler is not callable.`);
+        };
+        addListener.call(this, type, this.#wrappers[type]);
+      }
+    }
+
+    #start() {
+      const o = this.#options;
+      const self = this;
+      const host = {
+        url: this.#url,
+        withCredentials: o.withCredentials,
+        lastEventId: o.lastEventId,
+        initialDelay: o.initialDelay,
+        maxDelay: o.maxDelay,
+        multiplier: o.multiplier,
+        jitter: o.jitter,
+        maxRetries: o.maxRetries,
+        retryOnStatus: o.retryOnStatus,
+        inactivityTimeout: o.inactivityTimeout,
+        lastEventIdParam: o.lastEventIdParam,
+        maxLineLength: o.maxLineLength,
+        maxEventSize: o.maxEventSize,
+        seed: Math.random(),
+        probeCors: !o.fetch && hasCors(),
+        init(attempt) {
+          const headers = new Headers(typeof o.headers === 'function' ? o.headers(attempt) : o.headers);
+          const init = {
+            method: o.method,
+            headers,
+            credentials: o.withCredentials ? 'include' : 'same-origin',
+            mode: 'cors',
+            cache: 'no-store',
+            redirect: 'follow',
+          };
+          if (o.body !== undefined) init.body = typeof o.body === 'function' ? o.body(attempt) : o.body;
+          return init;
+        },
+        fetch(url, init) {
+          return (o.fetch ?? g.fetch)(url, init);
+        },
+        open(origin) {
+          self.#enqueue({ kind: OPEN, origin });
+        },
+        messages(batch) {
+          self.#enqueue({ kind: 'm', parts: batch.split('\r'), i: 0 });
+        },
+        error(state, status, message, willRetry) {
+          self.#enqueue({ kind: 'e', state, status, message, willRetry });
+        },
+      };
+      // A task, as native starts its fetch after the constructor returns.
+      const begin = (Source) => {
+        if (this.#readyState === CLOSED) return;
+        this.#source = new Source(host);
+        if (typeof g.addEventListener === 'function') {
+          this.#online = () => this.#source?.online();
+          g.addEventListener('online', this.#online);
+        }
+        this.#source.start();
+      };
+      load().then(
+        (Source) => setTimeout(() => begin(Source), 0),
+        (err) => host.error(CLOSED, 0, `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, false),
+      );
+    }
+
+    #release() {
+      const source = this.#source;
+      this.#source = null;
+      if (this.#online) {
+        g.removeEventListener('online', this.#online);
+        this.#online = null;
+      }
+      if (source) {
+        source.close();
+        source.free();
+      }
+    }
+
+    #endIterators() {
+      if (!this.#iterators) return;
+      for (const it of this.#iterators) it.end();
+      this.#iterators = null;
+    }
+
+    #enqueue(item) {
+      this.#queue.push(item);
+      if (!this.#pumping) {
+        this.#pumping = true;
+        queueMicrotask(() => this.#pump());
+      }
+    }
+
+    // Dispatches queued items in stream order. Awaiting between events lets microtasks a
+    // listener queued run before the next event, as between native event tasks.
+    async #pump() {
+      const queue = this.#queue;
+      while (queue.length) {
+        if (this.#readyState === CLOSED) {
+          queue.length = 0;
+          break;
+        }
+        const item = queue[0];
+        if (item.kind === 'm') {
+          const parts = item.parts;
+          const end = parts.length - 1;
+          const origin = this.#origin;
+          while (item.i < end && this.#readyState !== CLOSED) {
+            const i = item.i;
+            item.i = i + 3;
+            const event = new MessageEvent(parts[i] || 'message', {
+              data: parts[i + 1],
+              origin,
+              lastEventId: parts[i + 2],
+            });
+            dispatch.call(this, event);
+            if (this.#iterators) for (const it of this.#iterators) it.push(event);
+            await null;
+          }
+          if (item.i >= end) queue.shift();
+          continue;
+        }
+        queue.shift();
+        if (item.kind === OPEN) {
+          this.#origin = item.origin;
+          this.#readyState = OPEN;
+          dispatch.call(this, new Event('open'));
+        } else {
+          this.#readyState = item.state;
+          const event = new Event('error');
+          Object.defineProperties(event, {
+            code: { value: item.status || undefined, enumerable: true },
+            message: { value: item.message, enumerable: true },
+            willRetry: { value: item.willRetry, enumerable: true },
+          });
+          if (item.state === CLOSED) {
+            this.#release();
+            this.#endIterators();
+          }
+          dispatch.call(this, event);
+        }
+        await null;
+      }
+      this.#pumping = false;
+    }
+  }
+
+  // WebIDL: constants on the interface and its prototype; attributes are enumerable accessors.
+  const constants = { CONNECTING, OPEN, CLOSED };
+  define(EventSource, constants);
+  define(EventSource.prototype, constants);
+  for (const name of ['url', 'withCredentials', 'readyState', ...HANDLERS.map((t) => `on${t}`), 'close']) {
+    const d = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
+    d.enumerable = true;
+    Object.defineProperty(EventSource.prototype, name, d);
+  }
+  Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+  return EventSource;
+}

@@ -1,0 +1,85 @@
+// Types for eventsource-wasm: the DOM's EventSource, plus the options native lacks.
+
+/** Headers for each (re)connection: a record, a list of pairs, a Headers, or a function of the attempt. */
+export type HeadersOption = HeadersInit | ((attempt: number) => HeadersInit | undefined);
+
+export interface RetryOptions {
+  /** First reconnection delay in ms (the spec's reconnection time). A server `retry:` replaces it. Default 3000. */
+  initialDelay?: number;
+  /** Largest delay in ms. Default 60000. */
+  maxDelay?: number;
+  /** Growth per consecutive failure (>= 1). Default 2. */
+  multiplier?: number;
+  /** Relative spread in [0, 1]: each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. Default 0.2. */
+  jitter?: number;
+}
+
+export interface EventSourceWasmInit extends EventSourceInit {
+  /** Sent with every (re)connection. Validated at construction. */
+  headers?: HeadersOption;
+  /** HTTP method, default 'GET'. Validated at construction; CONNECT, TRACE and TRACK are refused. */
+  method?: string;
+  /** Request body (not with GET or HEAD), or a function of the attempt returning one. */
+  body?: BodyInit | ((attempt: number) => BodyInit);
+  /** Replaces the global fetch. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** The initial Last-Event-ID. */
+  lastEventId?: string;
+  /** Exponential backoff between consecutive failures (reset after a successful connection). Without it the delay is fixed, as native. */
+  retry?: RetryOptions;
+  /** Consecutive failed attempts before giving up (CLOSED, one final error). Default Infinity. */
+  maxRetries?: number;
+  /** Statuses that reconnect instead of failing (e.g. [429, 502, 503, 504]); Retry-After is honoured. */
+  retryOnStatus?: number[];
+  /** Milliseconds without any byte (comments count) before the connection is dropped and re-established. 0 = off. */
+  inactivityTimeout?: number;
+  /** Send the last event ID as this query parameter instead of the Last-Event-ID header (avoids a CORS preflight); true means 'lastEventId'. */
+  lastEventIdQueryParam?: string | boolean;
+  /** Longest line in bytes before the connection fails with an error; 0 = no limit (the spec's default). */
+  maxLineLength?: number;
+  /** Largest event data in bytes before the connection fails with an error; 0 = no limit. */
+  maxEventSize?: number;
+}
+
+/** The `error` event, a plain Event with read-only extras. */
+export interface EventSourceErrorEvent extends Event {
+  /** The HTTP status, when there was a response. */
+  readonly code?: number;
+  /** Why the error happened. */
+  readonly message: string;
+  /** Whether a reconnection follows (readyState CONNECTING) or the source is closed. */
+  readonly willRetry: boolean;
+}
+
+export interface EventSourceEventMap {
+  error: EventSourceErrorEvent;
+  message: MessageEvent<string>;
+  open: Event;
+}
+
+export declare class EventSource extends EventTarget implements AsyncIterable<MessageEvent<string>> {
+  constructor(url: string | URL, eventSourceInitDict?: EventSourceWasmInit);
+  readonly url: string;
+  readonly withCredentials: boolean;
+  readonly readyState: 0 | 1 | 2;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSED: 2;
+  onopen: ((this: EventSource, ev: Event) => any) | null;
+  onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null;
+  close(): void;
+  addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: (this: EventSource, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: (this: EventSource, event: MessageEvent<string>) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  /** Yields every MessageEvent (any event type) until close(); leaving the loop closes the source. */
+  [Symbol.asyncIterator](): AsyncIterator<MessageEvent<string>>;
+}
+
+export default EventSource;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, skipping what is already there:
+#   setup.sh build   -> wasm32 target, wasm-bindgen-cli (the exact version in Cargo.lock), npm deps
+#   setup.sh test    -> the above, plus wasm-pack, Chromium + ChromeDriver, Firefox + geckodriver
+# Anything it cannot install is reported with what to do instead.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+fail() { echo "setup: $*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have cargo || fail "cargo not found: install Rust with rustup (https://rustup.rs) first."
+have node || fail "node not found: install Node.js 18 or newer first."
+have npm || fail "npm not found: install Node.js (with npm) first."
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' ||
+  fail "Node.js $(node --version) is too old: 18 or newer is needed."
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown || fail "could not add the wasm32 target (rustup target add wasm32-unknown-unknown)."
+fi
+
+[ -f Cargo.lock ] || cargo generate-lockfile >/dev/null
+wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+[ -n "$wbg" ] || fail "could not read the wasm-bindgen version from Cargo.lock."
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  echo "setup: installing wasm-bindgen-cli $wbg (a few minutes)"
+  cargo install --quiet wasm-bindgen-cli --version "$wbg" || fail "cargo install wasm-bindgen-cli --version $wbg failed."
+fi
+
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi ||
+    fail "npm install failed."
+fi
+
+[ "$mode" = test ] || exit 0
+
+if ! have wasm-pack; then
+  echo "setup: installing wasm-pack (a few minutes)"
+  cargo install --quiet wasm-pack || fail "cargo install wasm-pack failed."
+fi
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    echo "setup: apt-get install $*"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >/dev/null ||
+      fail "apt-get install $* failed."
+  else
+    fail "$* missing: install them (on Debian/Ubuntu: sudo apt-get install $*)."
+  fi
+}
+missing=()
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+have firefox || have firefox-esr || missing+=(firefox-esr)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+if ! have geckodriver; then
+  echo "setup: installing geckodriver (a few minutes)"
+  cargo install --quiet geckodriver || fail "cargo install geckodriver failed."
+fi

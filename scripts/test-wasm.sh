@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# wasm-bindgen tests of the binding in headless Chromium and Firefox, against the local server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet -p sse-test-server
+exec 3< <(tail -f /dev/null)  # keeps the server's stdin open until this script exits
+target/debug/sse-test-server --port 0 --quiet --stdin-exit --max-seconds 1800 <&3 >target/test-wasm-server.json &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s target/test-wasm-server.json ] && break; sleep 0.1; done
+port=$(sed -E 's/.*"port":([0-9]+).*/\1/' target/test-wasm-server.json)
+export SSE_SERVER="http://127.0.0.1:$port"
+echo "wasm tests against $SSE_SERVER"
+browsers=${WASM_BROWSERS:-chrome firefox}
+for b in $browsers; do
+  echo "== wasm-pack test --headless --$b"
+  wasm-pack test --headless "--$b" -- --test web
+done

@@ -1,0 +1,310 @@
+//! Incremental parser for the WHATWG `text/event-stream` format: bytes in any chunking go in,
+//! events, comments and `retry` values come out through a [`Sink`]. No I/O, no clocks.
+
+use crate::utf8;
+use memchr::memchr2;
+
+/// One dispatched event, borrowed from the parser's buffers for the duration of the callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The event type: the `event` field, or `message` when there was none.
+    pub event_type: &'a str,
+    /// The data buffer with its final LF removed.
+    pub data: &'a str,
+    /// The last event ID string at the time of dispatch.
+    pub id: &'a str,
+}
+
+/// Receives what the parser finds. Only `event` is required.
+pub trait Sink {
+    /// spec: dispatch the event.
+    fn event(&mut self, event: Event<'_>);
+    /// A `retry` field made of ASCII digits only (saturating at `u64::MAX`).
+    fn retry(&mut self, _ms: u64) {}
+    /// A comment line (text after the colon), useful for heartbeat detection.
+    fn comment(&mut self, _text: &str) {}
+}
+
+/// Optional bounds on memory use. The spec sets none, so neither does the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest line in bytes, line ending excluded.
+    pub max_line_len: Option<usize>,
+    /// Largest data buffer of one event in bytes.
+    pub max_event_size: Option<usize>,
+}
+
+/// Why the parser stopped. After an error the stream is unusable until [`Parser::reset_stream`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError {
+    /// A line grew past [`Limits::max_line_len`].
+    LineTooLong { limit: usize },
+    /// An event's data grew past [`Limits::max_event_size`].
+    EventTooLarge { limit: usize },
+}
+
+impl ParseError {
+    /// A short English explanation, for error events.
+    pub fn message(&self) -> &'static str {
+        match self {
+            ParseError::LineTooLong { .. } => "event stream line exceeds the configured maximum length",
+            ParseError::EventTooLarge { .. } => "event data exceeds the configured maximum size",
+        }
+    }
+}
+
+/// The event stream interpreter for one `EventSource`: it survives reconnections, keeping the
+/// last event ID, while [`Parser::reset_stream`] starts each new response afresh.
+#[derive(Debug, Default, Clone)]
+pub struct Parser {
+    /// The unterminated tail of the previous chunk.
+    line: Vec<u8>,
+    data: String,
+    event_type: String,
+    id_buffer: String,
+    last_event_id: String,
+    /// The previous chunk ended in CR, so an LF opening this one belongs to it.
+    after_cr: bool,
+    /// The first line of the stream was seen (and its BOM, if any, dropped).
+    started: bool,
+    failed: Option<ParseError>,
+    limits: Limits,
+}
+
+impl Parser {
+    /// A parser with no limits and an empty last event ID.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A parser with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self { limits, ..Self::default() }
+    }
+
+    /// The last event ID string: set at every blank line from the last `id` field.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Sets the last event ID (as an initial value, before any stream).
+    pub fn set_last_event_id(&mut self, id: &str) {
+        self.last_event_id.clear();
+        self.last_event_id.push_str(id);
+        self.id_buffer.clear();
+        self.id_buffer.push_str(id);
+    }
+
+    /// Begins a new stream (a new response): the buffers of an unfinished event are discarded
+    /// (spec: "any pending data must be discarded"), the last event ID is kept.
+    pub fn reset_stream(&mut self) {
+        self.line.clear();
+        self.data.clear();
+        self.event_type.clear();
+        self.id_buffer.clear();
+        self.id_buffer.push_str(&self.last_event_id);
+        self.after_cr = false;
+        self.started = false;
+        self.failed = None;
+    }
+
+    /// Parses one chunk. Events complete within it are handed to `sink` before it returns.
+    pub fn feed<S: Sink + ?Sized>(&mut self, mut chunk: &[u8], sink: &mut S) -> Result<(), ParseError> {
+        if let Some(err) = self.failed {
+            return Err(err);
+        }
+        if self.after_cr && !chunk.is_empty() {
+            self.after_cr = false;
+            if let [b'\n', rest @ ..] = chunk {
+                chunk = rest;
+            }
+        }
+        while let Some(i) = memchr2(b'\n', b'\r', chunk) {
+            let result = if self.line.is_empty() {
+                self.check_line_len(i).and_then(|()| self.line(&chunk[..i], sink))
+            } else {
+                let mut line = core::mem::take(&mut self.line);
+                let result = self.check_line_len(line.len() + i).and_then(|()| {
+                    line.extend_from_slice(&chunk[..i]);
+                    self.line(&line, sink)
+                });
+                line.clear();
+                self.line = line;
+                result
+            };
+            if let Err(err) = result {
+                self.failed = Some(err);
+                return Err(err);
+            }
+            let mut next = i + 1;
+            if chunk[i] == b'\r' {
+                match chunk.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+            chunk = &chunk[next..];
+        }
+        if !chunk.is_empty() {
+            if let Err(err) = self.check_line_len(self.line.len() + chunk.len()) {
+                self.failed = Some(err);
+                return Err(err);
+            }
+            self.line.extend_from_slice(chunk);
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: an unterminated line or event is dropped, as the spec requires.
+    pub fn end_stream(&mut self) {
+        self.reset_stream();
+    }
+
+    #[inline]
+    fn check_line_len(&self, len: usize) -> Result<(), ParseError> {
+        match self.limits.max_line_len {
+            Some(limit) if len > limit => Err(ParseError::LineTooLong { limit }),
+            _ => Ok(()),
+        }
+    }
+
+    /// spec: "Lines must be processed, in the order they are received, as follows".
+    #[inline]
+    fn line<S: Sink + ?Sized>(&mut self, mut line: &[u8], sink: &mut S) -> Result<(), ParseError> {
+        if !self.started {
+            self.started = true;
+            // spec: one leading U+FEFF BYTE ORDER MARK character must be ignored.
+            if let Some(rest) = line.strip_prefix(utf8::BOM) {
+                line = rest;
+            }
+        }
+        let (name, value) = match memchr::memchr(b':', line) {
+            // spec: if the line is empty, dispatch the event.
+            None if line.is_empty() => {
+                self.dispatch(sink);
+                return Ok(());
+            }
+            // spec: if the line starts with a colon, ignore the line (a comment).
+            Some(0) => {
+                sink.comment(&utf8::decode(&line[1..]));
+                return Ok(());
+            }
+            // spec: collect the field name before the first colon; drop one leading space.
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            // spec: otherwise the whole line is the field name, the value is empty.
+            None => (line, &b""[..]),
+        };
+        self.field(name, value, sink)
+    }
+
+    /// spec: "process the field".
+    #[inline]
+    fn field<S: Sink + ?Sized>(&mut self, name: &[u8], value: &[u8], sink: &mut S) -> Result<(), ParseError> {
+        match name {
+            b"data" => {
+                if let Some(limit) = self.limits.max_event_size {
+                    if self.data.len() + value.len() + 1 > limit {
+                        return Err(ParseError::EventTooLarge { limit });
+                    }
+                }
+                utf8::push_lossy(&mut self.data, value);
+                self.data.push('\n');
+            }
+            b"event" => {
+                self.event_type.clear();
+                utf8::push_lossy(&mut self.event_type, value);
+            }
+            // spec: an id containing U+0000 NULL is ignored.
+            b"id" if !value.contains(&0) => {
+                self.id_buffer.clear();
+                utf8::push_lossy(&mut self.id_buffer, value);
+            }
+            b"retry" => {
+                if let Some(ms) = parse_retry(value) {
+                    sink.retry(ms);
+                }
+            }
+            // spec: otherwise the field is ignored.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// spec: "dispatch the event".
+    #[inline]
+    fn dispatch<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        // Step 1: the last event ID is updated even when no event is dispatched.
+        if self.last_event_id != self.id_buffer {
+            self.last_event_id.clear();
+            self.last_event_id.push_str(&self.id_buffer);
+        }
+        // Step 2: an empty data buffer dispatches nothing.
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return;
+        }
+        // Step 3: drop the data buffer's final LF.
+        let data = &self.data[..self.data.len() - 1];
+        let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
+        sink.event(Event { event_type, data, id: &self.last_event_id });
+        self.data.clear();
+        self.event_type.clear();
+    }
+}
+
+/// spec: a `retry` value counts only if it consists of ASCII digits; huge values saturate.
+/// An empty value is ignored, as every browser does.
+pub fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
+}
+
+/// A [`Sink`] that keeps everything as owned values: for tests and simple callers.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Collect {
+    pub events: Vec<OwnedEvent>,
+    pub retries: Vec<u64>,
+    pub comments: Vec<String>,
+}
+
+/// An owned copy of an [`Event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedEvent {
+    pub event_type: String,
+    pub data: String,
+    pub id: String,
+}
+
+impl OwnedEvent {
+    /// Builds an owned event from its three fields.
+    pub fn new(event_type: &str, data: &str, id: &str) -> Self {
+        Self { event_type: event_type.into(), data: data.into(), id: id.into() }
+    }
+}
+
+impl Sink for Collect {
+    fn event(&mut self, e: Event<'_>) {
+        self.events.push(OwnedEvent::new(e.event_type, e.data, e.id));
+    }
+    fn retry(&mut self, ms: u64) {
+        self.retries.push(ms);
+    }
+    fn comment(&mut self, text: &str) {
+        self.comments.push(text.into());
+    }
+}
+
+/// Parses a whole stream in one call (then ends it) and returns what it held.
+pub fn parse_all(stream: &[u8]) -> Collect {
+    let mut out = Collect::default();
+    let mut parser = Parser::new();
+    parser.feed(stream, &mut out).expect("no limits are set");
+    parser.end_stream();
+    out
+}

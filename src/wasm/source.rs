@@ -1,0 +1,439 @@
+//! A running source: owns the engine, the fetch in flight, its body reader and the timers. Every
+//! JS callback is tagged with a generation, so anything from an aborted attempt is ignored.
+
+use super::host::Host;
+use crate::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
+use crate::parser::Limits;
+use crate::retry::RetryPolicy;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit};
+
+/// What the engine asked for, carried out once the engine is no longer borrowed, so that JS
+/// code run by these steps may call back into the source.
+enum Op {
+    Fetch { url: String, last_event_id: Option<String>, attempt: u32 },
+    Abort,
+    Open(String),
+    Messages(String),
+    Error { state: ReadyState, status: u16, message: String, will_retry: bool },
+    SetTimer(Timer, u64),
+    ClearTimer(Timer),
+}
+
+#[derive(Default)]
+struct Ops {
+    ops: Vec<Op>,
+    batch: String,
+}
+
+impl Ops {
+    fn flush_batch(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = core::mem::take(&mut self.batch);
+            self.ops.push(Op::Messages(batch));
+        }
+    }
+    fn push(&mut self, op: Op) {
+        self.flush_batch();
+        self.ops.push(op);
+    }
+}
+
+impl Output for Ops {
+    fn action(&mut self, action: Action<'_>) {
+        match action {
+            Action::Message { event, .. } => {
+                let b = &mut self.batch;
+                if event.event_type != "message" {
+                    b.push_str(event.event_type);
+                }
+                b.push('\r');
+                b.push_str(event.data);
+                b.push('\r');
+                b.push_str(event.id);
+                b.push('\r');
+            }
+            Action::Fetch(r) => self.push(Op::Fetch {
+                url: r.url.into(),
+                last_event_id: r.last_event_id.map(Into::into),
+                attempt: r.attempt,
+            }),
+            Action::Abort => self.push(Op::Abort),
+            Action::Open { origin } => self.push(Op::Open(origin.into())),
+            Action::Error(e) => self.push(Op::Error {
+                state: e.ready_state,
+                status: e.status.unwrap_or(0),
+                message: e.message.into(),
+                will_retry: e.will_retry,
+            }),
+            Action::SetTimer(t, ms) => self.push(Op::SetTimer(t, ms)),
+            Action::ClearTimer(t) => self.push(Op::ClearTimer(t)),
+            Action::Comment(_) => {}
+        }
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    ops: Ops,
+    host: Host,
+    /// Bumped on every abort: callbacks of older attempts compare and give up.
+    generation: u32,
+    controller: Option<AbortController>,
+    reader: Option<ReadableStreamDefaultReader>,
+    reconnect: Option<Timeout>,
+    inactivity: Option<Timeout>,
+    /// Reused for every chunk copied out of JS.
+    buf: Vec<u8>,
+    probe_cors: bool,
+}
+
+type Shared = Rc<RefCell<Inner>>;
+
+/// One `EventSource` connection manager, driven from JS by `start`, `close` and `online`.
+#[wasm_bindgen]
+pub struct Source {
+    inner: Shared,
+}
+
+impl core::fmt::Debug for Source {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Source")
+    }
+}
+
+#[wasm_bindgen]
+impl Source {
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: Host) -> Source {
+        let opt = |v: f64| (v.is_finite() && v >= 0.0).then_some(v as u64);
+        let defaults = RetryPolicy::NATIVE;
+        let mut config = Config::new(host.url());
+        config.with_credentials = host.with_credentials();
+        config.last_event_id = host.last_event_id();
+        config.retry = RetryPolicy {
+            initial_delay: opt(host.initial_delay()).unwrap_or(defaults.initial_delay),
+            max_delay: opt(host.max_delay()).unwrap_or(defaults.max_delay),
+            multiplier: host.multiplier(),
+            jitter: host.jitter(),
+        };
+        config.max_retries = opt(host.max_retries()).map(|n| n.min(u64::from(u32::MAX)) as u32);
+        config.retry_on_status = host.retry_on_status();
+        config.inactivity_timeout = opt(host.inactivity_timeout()).unwrap_or(0);
+        config.last_event_id_param = host.last_event_id_param();
+        let limit = |v: f64| opt(v).filter(|&n| n > 0).map(|n| n as usize);
+        config.limits =
+            Limits { max_line_len: limit(host.max_line_length()), max_event_size: limit(host.max_event_size()) };
+        config.seed = (host.seed() * 9_007_199_254_740_991.0) as u64;
+        let probe_cors = host.probe_cors();
+        let inner = Inner {
+            engine: Engine::new(config),
+            ops: Ops::default(),
+            host,
+            generation: 0,
+            controller: None,
+            reader: None,
+            reconnect: None,
+            inactivity: None,
+            buf: Vec::new(),
+            probe_cors,
+        };
+        Source { inner: Rc::new(RefCell::new(inner)) }
+    }
+
+    /// Opens the first connection.
+    pub fn start(&self) {
+        run(&self.inner, Input::Start);
+    }
+
+    /// Stops everything: the request is aborted and timers are cancelled; nothing fires after.
+    pub fn close(&self) {
+        run(&self.inner, Input::Close);
+        let mut inner = self.inner.borrow_mut();
+        inner.reconnect = None;
+        inner.inactivity = None;
+        inner.reader = None;
+    }
+
+    /// The environment is back online: a pending reconnection happens now.
+    pub fn online(&self) {
+        run(&self.inner, Input::Online);
+    }
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Feeds one input to the engine, then carries out what it asked for.
+fn run(rc: &Shared, input: Input<'_>) {
+    let ops = {
+        let mut guard = rc.borrow_mut();
+        let inner = &mut *guard;
+        inner.engine.handle(now(), input, &mut inner.ops);
+        inner.ops.flush_batch();
+        core::mem::take(&mut inner.ops.ops)
+    };
+    for op in ops {
+        exec(rc, op);
+    }
+}
+
+fn exec(rc: &Shared, op: Op) {
+    let host = rc.borrow().host.clone().unchecked_into::<Host>();
+    match op {
+        Op::Fetch { url, last_event_id, attempt } => {
+            if rc.borrow().engine.ready_state() != ReadyState::Closed {
+                start_fetch(rc, &host, &url, last_event_id.as_deref(), attempt);
+            }
+        }
+        Op::Abort => abort(rc),
+        Op::Open(origin) => host.open(&origin),
+        Op::Messages(batch) => host.messages(&batch),
+        Op::Error { state, status, message, will_retry } => host.error(state as u8, status, &message, will_retry),
+        Op::SetTimer(timer, ms) => {
+            if rc.borrow().engine.ready_state() == ReadyState::Closed {
+                return;
+            }
+            let weak = Rc::downgrade(rc);
+            // setTimeout takes a signed 32-bit delay; longer ones would fire at once.
+            let ms = ms.min(i32::MAX as u64) as u32;
+            let timeout = Timeout::new(ms, move || {
+                if let Some(rc) = weak.upgrade() {
+                    run(&rc, Input::Timer(timer));
+                }
+            });
+            let mut inner = rc.borrow_mut();
+            match timer {
+                Timer::Reconnect => inner.reconnect = Some(timeout),
+                Timer::Inactivity => inner.inactivity = Some(timeout),
+            }
+        }
+        Op::ClearTimer(timer) => {
+            let mut inner = rc.borrow_mut();
+            match timer {
+                Timer::Reconnect => inner.reconnect = None,
+                Timer::Inactivity => inner.inactivity = None,
+            }
+        }
+    }
+}
+
+fn abort(rc: &Shared) {
+    let (controller, reader) = {
+        let mut inner = rc.borrow_mut();
+        inner.generation = inner.generation.wrapping_add(1);
+        (inner.controller.take(), inner.reader.take())
+    };
+    if let Some(reader) = reader {
+        let _ = reader.cancel();
+    }
+    if let Some(controller) = controller {
+        controller.abort();
+    }
+}
+
+/// Byte strings only in headers: the UTF-8 bytes of the id, one char per byte.
+fn byte_string(s: &str) -> String {
+    s.bytes().map(char::from).collect()
+}
+
+fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>, attempt: u32) {
+    let generation = rc.borrow().generation;
+    let init = match host.init(attempt) {
+        Ok(init) => init,
+        Err(err) => return run(rc, Input::Failed(&error_message(&err))),
+    };
+    let headers: Headers = js_sys::Reflect::get(&init, &"headers".into())
+        .ok()
+        .and_then(|h| h.dyn_into::<Headers>().ok())
+        .unwrap_or_else(|| Headers::new().unwrap_throw());
+    if !headers.has("accept").unwrap_or(false) {
+        let _ = headers.set("Accept", "text/event-stream");
+    }
+    if let Some(id) = last_event_id {
+        let _ = headers.set("Last-Event-ID", &byte_string(id));
+    }
+    init.set_headers(&headers);
+    let controller = AbortController::new().ok();
+    if let Some(c) = &controller {
+        init.set_signal(Some(&c.signal()));
+    }
+    let promise = match host.fetch(url, &init) {
+        Ok(p) => p,
+        Err(err) => return run(rc, Input::Failed(&error_message(&err))),
+    };
+    {
+        let mut inner = rc.borrow_mut();
+        if inner.generation != generation {
+            // Closed while `fetch` ran (a custom fetch may call back into the source).
+            drop(inner);
+            if let Some(c) = controller {
+                c.abort();
+            }
+            return;
+        }
+        inner.controller = controller;
+    }
+    let ok = {
+        let rc = rc.clone();
+        Closure::once_into_js(move |res: JsValue| on_response(&rc, generation, res.unchecked_into()))
+    };
+    let err = {
+        let rc = rc.clone();
+        let url = url.to_owned();
+        Closure::once_into_js(move |e: JsValue| on_fetch_error(&rc, generation, &url, e))
+    };
+    then(&promise, &ok, &err);
+}
+
+fn is_current(rc: &Shared, generation: u32) -> bool {
+    rc.borrow().generation == generation
+}
+
+fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
+    if !is_current(rc, generation) {
+        return;
+    }
+    let headers = res.headers();
+    let content_type = headers.get("content-type").ok().flatten();
+    let retry_after = headers.get("retry-after").ok().flatten();
+    let url = res.url();
+    let response = Response {
+        status: res.status(),
+        content_type: content_type.as_deref(),
+        url: &url,
+        retry_after: retry_after.as_deref(),
+    };
+    run(rc, Input::Response(response));
+    if !is_current(rc, generation) || rc.borrow().engine.ready_state() != ReadyState::Open {
+        return;
+    }
+    match res.body() {
+        Some(body) => {
+            rc.borrow_mut().reader = Some(body.get_reader().unchecked_into());
+            read_next(rc, generation);
+        }
+        None => run(rc, Input::End),
+    }
+}
+
+fn read_next(rc: &Shared, generation: u32) {
+    let Some(reader) = rc.borrow().reader.clone() else { return };
+    let ok = {
+        let rc = rc.clone();
+        Closure::once_into_js(move |r: JsValue| on_chunk(&rc, generation, r))
+    };
+    let err = {
+        let rc = rc.clone();
+        Closure::once_into_js(move |e: JsValue| {
+            if is_current(&rc, generation) {
+                run(&rc, Input::NetworkError(&error_message(&e)));
+            }
+        })
+    };
+    then(&reader.read(), &ok, &err);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> Option<js_sys::Uint8Array>;
+}
+
+fn on_chunk(rc: &Shared, generation: u32, result: JsValue) {
+    if !is_current(rc, generation) {
+        return;
+    }
+    let result: ReadResult = result.unchecked_into();
+    if result.done() {
+        rc.borrow_mut().reader = None;
+        return run(rc, Input::End);
+    }
+    if let Some(chunk) = result.value() {
+        let mut buf = core::mem::take(&mut rc.borrow_mut().buf);
+        buf.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buf);
+        run(rc, Input::Body(&buf));
+        buf.clear();
+        rc.borrow_mut().buf = buf;
+    }
+    if is_current(rc, generation) {
+        read_next(rc, generation);
+    }
+}
+
+/// A rejected fetch is either a network error (retry) or a CORS failure (fail). Both reject with
+/// the same TypeError, so a `no-cors` request settles it: it succeeds only if the server answered.
+fn on_fetch_error(rc: &Shared, generation: u32, url: &str, err: JsValue) {
+    if !is_current(rc, generation) {
+        return;
+    }
+    let message = error_message(&err);
+    if !rc.borrow().probe_cors {
+        return run(rc, Input::NetworkError(&message));
+    }
+    let init = RequestInit::new();
+    init.set_mode(web_sys::RequestMode::NoCors);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let credentials = if rc.borrow().engine.config().with_credentials {
+        web_sys::RequestCredentials::Include
+    } else {
+        web_sys::RequestCredentials::SameOrigin
+    };
+    init.set_credentials(credentials);
+    let controller = AbortController::new().ok();
+    if let Some(c) = &controller {
+        init.set_signal(Some(&c.signal()));
+    }
+    let probe = global_fetch(url, &init);
+    let answered = {
+        let rc = rc.clone();
+        Closure::once_into_js(move |_res: JsValue| {
+            if let Some(c) = controller {
+                c.abort();
+            }
+            if is_current(&rc, generation) {
+                run(&rc, Input::Failed("the response failed the CORS check"));
+            }
+        })
+    };
+    let unreachable = {
+        let rc = rc.clone();
+        Closure::once_into_js(move |_e: JsValue| {
+            if is_current(&rc, generation) {
+                run(&rc, Input::NetworkError(&message));
+            }
+        })
+    };
+    then(&probe, &answered, &unreachable);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_with(this: &Thenable, ok: &JsValue, err: &JsValue);
+
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
+fn error_message(err: &JsValue) -> String {
+    js_sys::Reflect::get(err, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "network error".into())
+}
+
+/// `promise.then(ok, err)` with self-freeing one-shot callbacks.
+fn then(promise: &js_sys::Promise, ok: &JsValue, err: &JsValue) {
+    promise.unchecked_ref::<Thenable>().then_with(ok, err);
+}

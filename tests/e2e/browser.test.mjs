@@ -1,0 +1,47 @@
+// Differential tests: every scenario runs with Chromium's native EventSource and with ours in the
+// same page, against the same local server; both traces must equal the spec's.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchChromium, recordTrace } from './harness.mjs';
+import { scenarios, resolveUrl } from './scenarios.mjs';
+
+let server;
+let browser;
+let page;
+let n = 0;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  page = await browser.newPage();
+  await page.goto(`${server.origin}/tests/e2e/pages/harness.html`);
+  await page.waitForFunction(() => window.harnessReady === true);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+function inPage(impl, url, opts) {
+  return page.evaluate(
+    ([impl, url, opts, src]) => (0, eval)(`(${src})`)(window.impls[impl], url, opts),
+    [impl, url, opts, recordTrace.toString()],
+  );
+}
+
+for (const s of scenarios) {
+  test(`chromium: ${s.name}`, async () => {
+    const opts = { max: s.max ?? 1, timeout: s.timeout ?? 4000, types: s.types ?? [], init: s.init, self: server.origin, cross: server.crossOrigin };
+    const [native, ours] = await Promise.all([
+      inPage('native', resolveUrl(s, server, `native-${++n}`), opts),
+      inPage('ours', resolveUrl(s, server, `ours-${++n}`), opts),
+    ]);
+    assert.deepEqual(ours, s.expect, 'ours follows the spec');
+    if (s.nativeDiffers) {
+      assert.notDeepEqual(native, s.expect, `native was expected to differ here: ${s.nativeDiffers}`);
+    } else {
+      assert.deepEqual(ours, native, 'ours matches native');
+    }
+  });
+}

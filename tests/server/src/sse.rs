@@ -1,0 +1,237 @@
+//! The `/sse/*` routes: byte-exact streams, resumption, redirects, errors and benchmarks that the
+//! client's end-to-end tests point at. Every count, size and wait a query can ask for is capped.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{Response, StatusCode};
+
+use crate::body::{spawn_chunks, Body, Tail};
+use crate::query::{base64_decode, Query};
+use crate::state::State;
+use crate::{json, statics};
+
+const MAX_EVENTS: u64 = 100_000;
+const MAX_MS: u64 = 60_000;
+const MAX_STREAM_BYTES: usize = 512 << 20;
+/// A drip stream never runs longer than this, whatever `n` and `interval` say.
+const MAX_DRIP_MS: u64 = 600_000;
+
+pub async fn route(state: &State, parts: &Parts, q: &Query, request_body: Bytes) -> Response<Body> {
+    let delay = q.num("delay", 0, MAX_MS);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let hold = Tail::hold_if(q.flag("hold"));
+    match parts.uri.path() {
+        "/sse/raw" => match raw_body(q, request_body) {
+            Some(bytes) => {
+                let chunks = split(bytes, &q.text("split").unwrap_or_default());
+                stream(q, spawn_chunks(chunks, ms(q.num("gap", 20, MAX_MS)), hold))
+            }
+            None => statics::plain(StatusCode::BAD_REQUEST, "b64 is not valid base64"),
+        },
+        "/sse/messages" => stream(q, spawn_chunks(messages(q), ms(q.num("gap", 0, MAX_MS)), hold)),
+        "/sse/resume" => resume(parts, q),
+        "/sse/echo" => {
+            let event = format!("data: {}\n\n", json::request(parts, &request_body, None));
+            stream(q, spawn_chunks(vec![event.into()], Duration::ZERO, hold))
+        }
+        "/sse/redirect" => {
+            let code = match q.num("code", 302, 999) {
+                c @ (301 | 302 | 303 | 307 | 308) => c as u16,
+                _ => 302,
+            };
+            let mut response = with_status(stream(q, Body::empty()), code);
+            if let Some(to) = q.bytes("to").and_then(|to| HeaderValue::from_bytes(to).ok()) {
+                response.headers_mut().insert("location", to);
+            }
+            response
+        }
+        "/sse/status" => {
+            let code = q.num("code", q.num("status", 200, 999), 999) as u16;
+            let body = q.bytes("body").map(|b| Body::full(b.to_vec())).unwrap_or_else(Body::empty);
+            let mut response = with_status(stream(q, body), code);
+            if let Some(value) = q.bytes("retry_after").and_then(|v| HeaderValue::from_bytes(v).ok()) {
+                response.headers_mut().insert("retry-after", value);
+            }
+            response
+        }
+        "/sse/drip" => {
+            let interval = q.num("interval", 50, MAX_MS);
+            let n = q.num("n", 100, MAX_EVENTS).min(MAX_DRIP_MS / interval.max(1));
+            let size = q.num("size", 16, 1 << 20) as usize;
+            let data = "x".repeat(size);
+            let n = n.min((MAX_STREAM_BYTES / (size + 16)) as u64);
+            let events = (1..=n).map(|i| Bytes::from(format!("id: {i}\ndata: {data}\n\n"))).collect();
+            stream(q, spawn_chunks(events, ms(interval), Tail::End))
+        }
+        "/sse/bench" => {
+            let size = q.num("size", 64, 1 << 20) as usize;
+            let count = (q.num("count", 100_000, 10_000_000) as usize).min(MAX_STREAM_BYTES / (size + 10));
+            let chunk = q.num("chunk", 65_536, 16 << 20).max(1) as usize;
+            let crlf = q.text("eol").as_deref() == Some("crlf");
+            let chunks = state.bench_chunks((size, count, chunk, crlf), || bench(size, count, chunk, crlf));
+            stream(q, spawn_chunks(chunks.to_vec(), Duration::ZERO, Tail::End))
+        }
+        "/sse/counter" => {
+            let count = q.text("key").map_or(0, |key| state.count(&key));
+            stream(q, spawn_chunks(vec![format!("data: {count}\n\n").into()], Duration::ZERO, Tail::End))
+        }
+        "/sse/reset" => {
+            let after = q.num("after", 64, 16 << 20) as usize;
+            let bytes: Vec<u8> = b"data: x\n\n".iter().copied().cycle().take(after).collect();
+            stream(q, spawn_chunks(vec![bytes.into()], Duration::ZERO, Tail::Abort))
+        }
+        _ => statics::plain(StatusCode::NOT_FOUND, "no such /sse route"),
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Response head shared by the stream routes: `status=` and `ct=` (with `ct=none` for no header).
+fn stream(q: &Query, body: Body) -> Response<Body> {
+    let mut response = with_status(Response::new(body), q.num("status", 200, 999) as u16);
+    let ct = q.bytes("ct").unwrap_or(b"text/event-stream");
+    if ct != b"none" {
+        if let Ok(value) = HeaderValue::from_bytes(ct) {
+            response.headers_mut().insert(CONTENT_TYPE, value);
+        }
+    }
+    response
+}
+
+/// Informational codes are refused because hyper would treat them as interim responses.
+fn with_status(mut response: Response<Body>, code: u16) -> Response<Body> {
+    *response.status_mut() = StatusCode::from_u16(code).ok().filter(|s| s.as_u16() >= 200).unwrap_or(StatusCode::OK);
+    response
+}
+
+fn raw_body(q: &Query, request_body: Bytes) -> Option<Bytes> {
+    match (q.bytes("b64"), q.bytes("body")) {
+        (Some(b64), _) => base64_decode(b64).map(Bytes::from),
+        (None, Some(body)) => Some(Bytes::copy_from_slice(body)),
+        // A POST without `body=` streams back what it sent, for bodies too big for a URL.
+        (None, None) => Some(request_body),
+    }
+}
+
+/// Cuts `bytes` at the listed offsets; offsets out of range or repeated are ignored.
+pub fn split(bytes: Bytes, offsets: &str) -> Vec<Bytes> {
+    let mut cuts: Vec<usize> =
+        offsets.split(',').filter_map(|s| s.trim().parse().ok()).filter(|&c| c > 0 && c < bytes.len()).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut chunks = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for cut in cuts.into_iter().chain([bytes.len()]) {
+        if cut > start {
+            chunks.push(bytes.slice(start..cut));
+        }
+        start = cut;
+    }
+    chunks
+}
+
+fn eol(q: &Query) -> &'static str {
+    match q.text("eol").as_deref() {
+        Some("crlf") => "\r\n",
+        Some("cr") => "\r",
+        _ => "\n",
+    }
+}
+
+fn messages(q: &Query) -> Vec<Bytes> {
+    let eol = eol(q);
+    let n = q.num("n", 5, MAX_EVENTS);
+    let id_start = q.num("id_start", 1, u64::MAX / 2);
+    let with_ids = q.text("ids").as_deref() != Some("0");
+    let data = q.text("data").unwrap_or_else(|| "hello".into());
+    let event = q.text("event").filter(|e| !e.is_empty());
+    let mut chunks = Vec::with_capacity(n as usize + 1);
+    if let Some(retry) = q.text("retry").filter(|r| !r.is_empty()) {
+        chunks.push(format!("retry: {retry}{eol}").into());
+    }
+    for i in 0..n {
+        let mut text = String::new();
+        if with_ids {
+            text += &format!("id: {}{eol}", id_start + i);
+        }
+        if let Some(event) = &event {
+            text += &format!("event: {event}{eol}");
+        }
+        text += &format!("data: {data} {i}{eol}{eol}");
+        chunks.push(text.into());
+    }
+    chunks
+}
+
+/// The request's `Last-Event-ID` as a number; the header is arbitrary bytes, and anything that
+/// is not a decimal number counts as no id at all.
+pub fn last_event_id(parts: &Parts) -> u64 {
+    parts
+        .headers
+        .get("last-event-id")
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Ends after `per_conn` events so the client must reconnect with `Last-Event-ID`; once the
+/// client has seen `total`, answers 204 so it stops (spec: 204 means do not reconnect).
+fn resume(parts: &Parts, q: &Query) -> Response<Body> {
+    let last = last_event_id(parts);
+    let total = q.num("total", 9, MAX_EVENTS);
+    if last >= total {
+        return with_status(stream(q, Body::empty()), 204);
+    }
+    let per_conn = q.num("per_conn", 3, MAX_EVENTS);
+    let mut chunks = vec![Bytes::from(format!("retry: {}\n", q.num("retry", 50, MAX_MS)))];
+    let end = total.min(last + per_conn);
+    chunks.extend((last + 1..=end).map(|n| Bytes::from(format!("id: {n}\ndata: event {n}\n\n"))));
+    stream(q, spawn_chunks(chunks, Duration::ZERO, Tail::End))
+}
+
+/// The bench stream: `count` events of `size` bytes whose last 8 bytes are the zero-padded
+/// index (so a client cannot pass by caching one string), cut into `chunk`-byte writes.
+pub fn bench(size: usize, count: usize, chunk: usize, crlf: bool) -> Vec<Bytes> {
+    let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+    let digits = size.min(8);
+    let filler = vec![b'x'; size - digits];
+    let mut buf = Vec::with_capacity(count * (6 + size + 2 * eol.len()));
+    for i in 0..count {
+        buf.extend_from_slice(b"data: ");
+        buf.extend_from_slice(&filler);
+        let index = format!("{:08}", i % 100_000_000);
+        buf.extend_from_slice(&index.as_bytes()[8 - digits..]);
+        buf.extend_from_slice(eol);
+        buf.extend_from_slice(eol);
+    }
+    let all = Bytes::from(buf);
+    (0..all.len()).step_by(chunk).map(|start| all.slice(start..all.len().min(start + chunk))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_ignores_bad_offsets() {
+        let parts = split(Bytes::from_static(b"abcdefgh"), "3, 7,x,0,99,3");
+        assert_eq!(parts, [&b"abc"[..], b"defg", b"h"]);
+        assert!(split(Bytes::new(), "1").is_empty());
+    }
+
+    #[test]
+    fn bench_events_end_with_their_index() {
+        let chunks = bench(10, 2, 7, false);
+        let all: Vec<u8> = chunks.concat();
+        assert_eq!(all, b"data: xx00000000\n\ndata: xx00000001\n\n");
+        assert!(chunks.iter().all(|c| c.len() <= 7));
+        assert_eq!(bench(3, 1, 100, true).concat(), b"data: 000\r\n\r\n");
+    }
+}

@@ -1,0 +1,87 @@
+//! What the server remembers between requests: the per-key request log, the bench stream cache
+//! and the demo ticker's counters. Everything is bounded so a long test run cannot grow it forever.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+const MAX_KEYS: usize = 10_000;
+const MAX_ENTRIES_PER_KEY: usize = 10_000;
+/// Cached bench streams are dropped past this total, then rebuilt on demand.
+const MAX_BENCH_CACHE_BYTES: usize = 1 << 30;
+
+/// (size, count, chunk, crlf): the shape of one bench stream.
+pub type BenchKey = (usize, usize, usize, bool);
+
+pub struct State {
+    pub started: Instant,
+    pub root: PathBuf,
+    pub quiet: bool,
+    log: Mutex<HashMap<String, Vec<String>>>,
+    bench: Mutex<HashMap<BenchKey, Arc<Vec<Bytes>>>>,
+    /// Bumped by `POST /demo/drop`; every open ticker watches it and ends when it changes.
+    pub demo_drop: watch::Sender<u64>,
+    pub demo_open: AtomicU64,
+    pub demo_total: AtomicU64,
+}
+
+impl State {
+    pub fn new(root: PathBuf, quiet: bool) -> Self {
+        State {
+            started: Instant::now(),
+            root,
+            quiet,
+            log: Mutex::default(),
+            bench: Mutex::default(),
+            demo_drop: watch::Sender::new(0),
+            demo_open: AtomicU64::new(0),
+            demo_total: AtomicU64::new(0),
+        }
+    }
+
+    /// Stores one request (already rendered as JSON) under `key`.
+    pub fn record(&self, key: &str, entry: String) {
+        // A panicking handler must not take the log down with it for every later test.
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if !log.contains_key(key) && log.len() >= MAX_KEYS {
+            return;
+        }
+        let entries = log.entry(key.to_owned()).or_default();
+        if entries.len() < MAX_ENTRIES_PER_KEY {
+            entries.push(entry);
+        }
+    }
+
+    pub fn count(&self, key: &str) -> usize {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).get(key).map_or(0, Vec::len)
+    }
+
+    pub fn log_json(&self, key: &str) -> String {
+        let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        format!("[{}]", log.get(key).map(|e| e.join(",")).unwrap_or_default())
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
+    }
+
+    /// The chunks of a bench stream, built once per shape so the server is never the bottleneck.
+    pub fn bench_chunks(&self, key: BenchKey, build: impl FnOnce() -> Vec<Bytes>) -> Arc<Vec<Bytes>> {
+        let mut cache = self.bench.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(chunks) = cache.get(&key) {
+            return chunks.clone();
+        }
+        let chunks = Arc::new(build());
+        let cached: usize = cache.values().flat_map(|c| c.iter()).map(Bytes::len).sum();
+        if cached > MAX_BENCH_CACHE_BYTES {
+            cache.clear();
+        }
+        cache.insert(key, chunks.clone());
+        chunks
+    }
+}
