@@ -1,5 +1,6 @@
 //! Property: however a stream is cut into chunks, the parser reports the same events,
 //! retries, comments and last event ID as a one-shot parse.
+#![cfg(not(target_arch = "wasm32"))]
 
 use eventsource_wasm::parser::{parse_all, Collect, Parser};
 use proptest::prelude::*;

@@ -151,8 +151,13 @@ fn json_response(text: String) -> Response<Body> {
 
 /// `Cache-Control: no-store` everywhere (tests must never see a cached stream), plus CORS per
 /// `acao=` (`*`, `origin`, `none` or a literal origin; absent echoes any Origin) and `acac=true`.
+/// `Cross-Origin-Resource-Policy: cross-origin` lets cross-origin-isolated pages (the
+/// wasm-bindgen-test runner uses COEP) make `no-cors` requests here; `corp=none` drops it.
 fn common_headers(headers: &mut HeaderMap, q: &Query, origin: Option<&HeaderValue>) {
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    if q.bytes("corp") != Some(b"none") {
+        headers.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
+    }
     let acao = match q.bytes("acao") {
         Some(b"none") => {
             if q.flag("acac") {
