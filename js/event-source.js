@@ -288,20 +288,23 @@ export function defineEventSource(loadSource) {
       const self = this;
       const host = {
         url: this.#url,
-        withCredentials: o.withCredentials,
         lastEventId: o.lastEventId,
-        initialDelay: o.initialDelay,
-        maxDelay: o.maxDelay,
-        multiplier: o.multiplier,
-        jitter: o.jitter,
-        maxRetries: o.maxRetries,
-        retryOnStatus: o.retryOnStatus,
-        inactivityTimeout: o.inactivityTimeout,
         lastEventIdParam: o.lastEventIdParam,
-        maxLineLength: o.maxLineLength,
-        maxEventSize: o.maxEventSize,
-        seed: Math.random(),
-        probeCors: !o.fetch && hasCors(),
+        // Numbers in the order of src/wasm/host.rs `cfg`.
+        config: new Float64Array([
+          +o.withCredentials,
+          o.initialDelay,
+          o.maxDelay,
+          o.multiplier,
+          o.jitter,
+          o.maxRetries,
+          o.inactivityTimeout,
+          o.maxLineLength,
+          o.maxEventSize,
+          Math.random(),
+          +(!o.fetch && hasCors()),
+          ...o.retryOnStatus,
+        ]),
         init(attempt) {
           const headers = new Headers(typeof o.headers === 'function' ? o.headers(attempt) : o.headers);
           const init = {

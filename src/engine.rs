@@ -3,7 +3,7 @@
 //! [`Action`]s handed to its [`Output`].
 
 use crate::parser::{self, Limits, ParseError, Parser};
-use crate::retry::{parse_retry_after, RetryPolicy, Rng};
+use crate::retry::{RetryPolicy, Rng};
 
 /// spec: the `readyState` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +72,8 @@ pub struct Response<'a> {
     pub content_type: Option<&'a str>,
     /// The final URL after redirects (empty if unknown: the request URL is used).
     pub url: &'a str,
-    /// The `Retry-After` header value, if any.
-    pub retry_after: Option<&'a str>,
+    /// The `Retry-After` header as a wait in ms, if any (see [`crate::retry::parse_retry_after`]).
+    pub retry_after: Option<u64>,
 }
 
 /// What happened, told to the engine by its caller.
@@ -308,7 +308,7 @@ impl Engine {
         }
         out.action(Action::Abort);
         if self.config.retry_on_status.contains(&res.status) {
-            self.retry_after = res.retry_after.and_then(|v| parse_retry_after(v, None));
+            self.retry_after = res.retry_after;
             self.reestablish(now, Some(res.status), "the server answered with a status configured to retry", out);
         } else if res.status != 200 {
             // spec: a status other than 200 fails the connection.
@@ -431,31 +431,47 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 /// The MIME type's essence is `text/event-stream` (parameters such as `charset` are ignored:
 /// the body is always UTF-8).
 pub fn is_event_stream(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("");
-    essence.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')).eq_ignore_ascii_case("text/event-stream")
+    let b = content_type.as_bytes();
+    let end = b.iter().position(|&c| c == b';').unwrap_or(b.len());
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let essence = &b[..end];
+    let start = essence.iter().position(|c| !is_space(c)).unwrap_or(essence.len());
+    let stop = essence.iter().rposition(|c| !is_space(c)).map_or(start, |i| i + 1);
+    essence[start..stop].eq_ignore_ascii_case(b"text/event-stream")
 }
 
-/// Appends the serialized origin of an absolute http(s) URL: scheme, host and port.
+/// Appends the serialized origin of an absolute URL as fetch reports it: scheme, host and port
+/// (`null` without an authority).
 pub fn push_origin(dst: &mut String, url: &str) {
-    let Some(scheme_end) = url.find("://") else {
+    let b = url.as_bytes();
+    let Some(colon) = b.iter().position(|&c| c == b':') else {
         dst.push_str("null");
         return;
     };
-    let rest = &url[scheme_end + 3..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    for c in url[..scheme_end].chars() {
-        dst.push(c.to_ascii_lowercase());
+    if !b[colon..].starts_with(b"://") {
+        dst.push_str("null");
+        return;
+    }
+    let rest = &url[colon + 3..];
+    let end = rest.bytes().position(|c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = match authority.bytes().rposition(|c| c == b'@') {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    for c in url[..colon].bytes() {
+        dst.push(char::from(c.to_ascii_lowercase()));
     }
     dst.push_str("://");
-    dst.push_str(host_port);
+    dst.push_str(host);
 }
 
 /// `base` with `name=value` added to its query (percent-encoding the value), before any fragment.
 pub fn append_query_param(dst: &mut String, base: &str, name: &str, value: &str) {
-    let (head, fragment) = base.split_once('#').map_or((base, None), |(h, f)| (h, Some(f)));
+    let hash = base.bytes().position(|c| c == b'#').unwrap_or(base.len());
+    let (head, fragment) = (&base[..hash], base.get(hash + 1..));
     dst.push_str(head);
-    dst.push(if head.contains('?') { '&' } else { '?' });
+    dst.push(if head.bytes().any(|c| c == b'?') { '&' } else { '?' });
     percent_encode(dst, name);
     dst.push('=');
     percent_encode(dst, value);

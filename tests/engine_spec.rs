@@ -387,7 +387,7 @@ fn retry_on_status_reconnects_and_honours_retry_after() {
     cfg.retry_on_status = vec![503];
     let mut h = Harness::new(cfg);
     h.input(Input::Start);
-    let res = Response { status: 503, content_type: None, url: URL, retry_after: Some("7") };
+    let res = Response { status: 503, content_type: None, url: URL, retry_after: Some(7000) };
     assert_eq!(
         h.input(Input::Response(res)),
         vec![

@@ -2,45 +2,43 @@
 
 use wasm_bindgen::prelude::*;
 
+/// Indexes into [`Host::config`]: the numeric options, validated and normalized by the JS class.
+pub mod cfg {
+    pub const WITH_CREDENTIALS: usize = 0;
+    pub const INITIAL_DELAY: usize = 1;
+    /// Negative: no cap.
+    pub const MAX_DELAY: usize = 2;
+    pub const MULTIPLIER: usize = 3;
+    pub const JITTER: usize = 4;
+    /// Negative: no limit.
+    pub const MAX_RETRIES: usize = 5;
+    pub const INACTIVITY_TIMEOUT: usize = 6;
+    pub const MAX_LINE_LENGTH: usize = 7;
+    pub const MAX_EVENT_SIZE: usize = 8;
+    /// A random number in [0, 1) seeding the jitter.
+    pub const SEED: usize = 9;
+    /// Check a failed fetch with a `no-cors` probe to tell a CORS failure (fatal) from a
+    /// network error (retried): only where CORS exists.
+    pub const PROBE_CORS: usize = 10;
+    /// The statuses that reconnect instead of failing follow from here.
+    pub const RETRY_ON_STATUS: usize = 11;
+}
+
 #[wasm_bindgen]
 extern "C" {
-    /// Options, already validated and normalized by the JS class, plus the callbacks that
-    /// dispatch DOM events.
+    /// Options plus the callbacks that dispatch DOM events.
     pub type Host;
 
+    /// The absolute URL to fetch (without credentials).
     #[wasm_bindgen(method, getter)]
     pub fn url(this: &Host) -> String;
-    #[wasm_bindgen(method, getter, js_name = withCredentials)]
-    pub fn with_credentials(this: &Host) -> bool;
     #[wasm_bindgen(method, getter, js_name = lastEventId)]
     pub fn last_event_id(this: &Host) -> String;
-    #[wasm_bindgen(method, getter, js_name = initialDelay)]
-    pub fn initial_delay(this: &Host) -> f64;
-    #[wasm_bindgen(method, getter, js_name = maxDelay)]
-    pub fn max_delay(this: &Host) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn multiplier(this: &Host) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn jitter(this: &Host) -> f64;
-    /// Negative for no limit.
-    #[wasm_bindgen(method, getter, js_name = maxRetries)]
-    pub fn max_retries(this: &Host) -> f64;
-    #[wasm_bindgen(method, getter, js_name = retryOnStatus)]
-    pub fn retry_on_status(this: &Host) -> Vec<u16>;
-    #[wasm_bindgen(method, getter, js_name = inactivityTimeout)]
-    pub fn inactivity_timeout(this: &Host) -> f64;
     #[wasm_bindgen(method, getter, js_name = lastEventIdParam)]
     pub fn last_event_id_param(this: &Host) -> Option<String>;
-    #[wasm_bindgen(method, getter, js_name = maxLineLength)]
-    pub fn max_line_length(this: &Host) -> f64;
-    #[wasm_bindgen(method, getter, js_name = maxEventSize)]
-    pub fn max_event_size(this: &Host) -> f64;
+    /// Numbers indexed by [`cfg`].
     #[wasm_bindgen(method, getter)]
-    pub fn seed(this: &Host) -> f64;
-    /// Also check a failed fetch with a `no-cors` probe to tell a CORS failure (fatal) from a
-    /// network error (retried): only where CORS exists.
-    #[wasm_bindgen(method, getter, js_name = probeCors)]
-    pub fn probe_cors(this: &Host) -> bool;
+    pub fn config(this: &Host) -> Vec<f64>;
 
     /// The fetch init for one attempt: method, body, user headers (a `Headers`), credentials,
     /// cache and mode; the binding adds `Accept`, `Last-Event-ID` and the abort signal.

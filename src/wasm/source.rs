@@ -1,7 +1,7 @@
 //! A running source: owns the engine, the fetch in flight, its body reader and the timers. Every
 //! JS callback is tagged with a generation, so anything from an aborted attempt is ignored.
 
-use super::host::Host;
+use super::host::{cfg, Host};
 use crate::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
 use crate::parser::Limits;
 use crate::retry::RetryPolicy;
@@ -90,6 +90,11 @@ struct Inner {
     /// Reused for every chunk copied out of JS.
     buf: Vec<u8>,
     probe_cors: bool,
+    /// The URL of the fetch in flight (for the CORS probe).
+    url: String,
+    /// Why the fetch in flight failed, while the probe decides what that means.
+    failure: String,
+    probe: Option<AbortController>,
 }
 
 type Shared = Rc<RefCell<Inner>>;
@@ -110,26 +115,27 @@ impl core::fmt::Debug for Source {
 impl Source {
     #[wasm_bindgen(constructor)]
     pub fn new(host: Host) -> Source {
-        let opt = |v: f64| (v.is_finite() && v >= 0.0).then_some(v as u64);
+        let c = host.config();
+        let num = |i: usize| c.get(i).copied().unwrap_or(-1.0);
+        let opt = |i: usize| Some(num(i)).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
         let defaults = RetryPolicy::NATIVE;
         let mut config = Config::new(host.url());
-        config.with_credentials = host.with_credentials();
+        config.with_credentials = num(cfg::WITH_CREDENTIALS) > 0.0;
         config.last_event_id = host.last_event_id();
         config.retry = RetryPolicy {
-            initial_delay: opt(host.initial_delay()).unwrap_or(defaults.initial_delay),
-            max_delay: opt(host.max_delay()).unwrap_or(defaults.max_delay),
-            multiplier: host.multiplier(),
-            jitter: host.jitter(),
+            initial_delay: opt(cfg::INITIAL_DELAY).unwrap_or(defaults.initial_delay),
+            max_delay: opt(cfg::MAX_DELAY).unwrap_or(defaults.max_delay),
+            multiplier: num(cfg::MULTIPLIER),
+            jitter: num(cfg::JITTER),
         };
-        config.max_retries = opt(host.max_retries()).map(|n| n.min(u64::from(u32::MAX)) as u32);
-        config.retry_on_status = host.retry_on_status();
-        config.inactivity_timeout = opt(host.inactivity_timeout()).unwrap_or(0);
+        config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
+        config.retry_on_status = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
+        config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
         config.last_event_id_param = host.last_event_id_param();
-        let limit = |v: f64| opt(v).filter(|&n| n > 0).map(|n| n as usize);
+        let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
         config.limits =
-            Limits { max_line_len: limit(host.max_line_length()), max_event_size: limit(host.max_event_size()) };
-        config.seed = (host.seed() * 9_007_199_254_740_991.0) as u64;
-        let probe_cors = host.probe_cors();
+            Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
+        config.seed = (num(cfg::SEED) * 9_007_199_254_740_991.0) as u64;
         let inner = Inner {
             engine: Engine::new(config),
             ops: Ops::default(),
@@ -140,7 +146,10 @@ impl Source {
             reconnect: None,
             inactivity: None,
             buf: Vec::new(),
-            probe_cors,
+            probe_cors: num(cfg::PROBE_CORS) > 0.0,
+            url: String::new(),
+            failure: String::new(),
+            probe: None,
         };
         Source { inner: Rc::new(RefCell::new(inner)) }
     }
@@ -242,11 +251,64 @@ fn byte_string(s: &str) -> String {
     s.bytes().map(char::from).collect()
 }
 
+/// Where a promise callback came from: one closure type serves them all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Response,
+    FetchFailed,
+    Chunk,
+    ReadFailed,
+    ProbeAnswered,
+    ProbeFailed,
+}
+
+/// `promise.then(…)` routed to [`settle`] with the generation it belongs to.
+fn watch(rc: &Shared, generation: u32, promise: &js_sys::Promise, ok: Step, err: Step) {
+    let callback = |step: Step| {
+        let rc = rc.clone();
+        Closure::once_into_js(move |value: JsValue| settle(&rc, generation, step, value))
+    };
+    promise.unchecked_ref::<Thenable>().then_with(&callback(ok), &callback(err));
+}
+
+fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
+    if step == Step::ProbeAnswered {
+        if let Some(probe) = rc.borrow_mut().probe.take() {
+            probe.abort();
+        }
+    }
+    if rc.borrow().generation != generation {
+        return;
+    }
+    match step {
+        Step::Response => on_response(rc, generation, value.unchecked_into()),
+        Step::FetchFailed => on_fetch_error(rc, value),
+        Step::Chunk => on_chunk(rc, generation, value.unchecked_into()),
+        Step::ReadFailed => on_failure(rc, &value),
+        Step::ProbeAnswered => run(rc, Input::Failed("the response failed the CORS check")),
+        Step::ProbeFailed => {
+            let message = core::mem::take(&mut rc.borrow_mut().failure);
+            run(rc, Input::NetworkError(&message));
+        }
+    }
+}
+
+/// A rejection we did not cause by aborting is a network error, except an abort by someone
+/// else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
+fn on_failure(rc: &Shared, err: &JsValue) {
+    let message = error_field(err, "message");
+    if error_field(err, "name") == "AbortError" {
+        run(rc, Input::Failed(&message));
+    } else {
+        run(rc, Input::NetworkError(&message));
+    }
+}
+
 fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>, attempt: u32) {
     let generation = rc.borrow().generation;
     let init = match host.init(attempt) {
         Ok(init) => init,
-        Err(err) => return run(rc, Input::Failed(&error_message(&err))),
+        Err(err) => return run(rc, Input::Failed(&error_field(&err, "message"))),
     };
     let headers: Headers = js_sys::Reflect::get(&init, &"headers".into())
         .ok()
@@ -265,7 +327,7 @@ fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>,
     }
     let promise = match host.fetch(url, &init) {
         Ok(p) => p,
-        Err(err) => return run(rc, Input::Failed(&error_message(&err))),
+        Err(err) => return run(rc, Input::Failed(&error_field(&err, "message"))),
     };
     {
         let mut inner = rc.borrow_mut();
@@ -278,39 +340,26 @@ fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>,
             return;
         }
         inner.controller = controller;
+        inner.url.clear();
+        inner.url.push_str(url);
     }
-    let ok = {
-        let rc = rc.clone();
-        Closure::once_into_js(move |res: JsValue| on_response(&rc, generation, res.unchecked_into()))
-    };
-    let err = {
-        let rc = rc.clone();
-        let url = url.to_owned();
-        Closure::once_into_js(move |e: JsValue| on_fetch_error(&rc, generation, &url, e))
-    };
-    then(&promise, &ok, &err);
-}
-
-fn is_current(rc: &Shared, generation: u32) -> bool {
-    rc.borrow().generation == generation
+    watch(rc, generation, &promise, Step::Response, Step::FetchFailed);
 }
 
 fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
-    if !is_current(rc, generation) {
-        return;
-    }
     let headers = res.headers();
     let content_type = headers.get("content-type").ok().flatten();
-    let retry_after = headers.get("retry-after").ok().flatten();
+    let retry_after = headers.get("retry-after").ok().flatten().and_then(|v| {
+        crate::retry::parse_retry_after(&v, None).or_else(|| {
+            // An HTTP-date: the JS clock knows the wall time.
+            let at = js_sys::Date::parse(&v);
+            at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+        })
+    });
     let url = res.url();
-    let response = Response {
-        status: res.status(),
-        content_type: content_type.as_deref(),
-        url: &url,
-        retry_after: retry_after.as_deref(),
-    };
+    let response = Response { status: res.status(), content_type: content_type.as_deref(), url: &url, retry_after };
     run(rc, Input::Response(response));
-    if !is_current(rc, generation) || rc.borrow().engine.ready_state() != ReadyState::Open {
+    if rc.borrow().generation != generation || rc.borrow().engine.ready_state() != ReadyState::Open {
         return;
     }
     match res.body() {
@@ -324,35 +373,26 @@ fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
 
 fn read_next(rc: &Shared, generation: u32) {
     let Some(reader) = rc.borrow().reader.clone() else { return };
-    let ok = {
-        let rc = rc.clone();
-        Closure::once_into_js(move |r: JsValue| on_chunk(&rc, generation, r))
-    };
-    let err = {
-        let rc = rc.clone();
-        Closure::once_into_js(move |e: JsValue| {
-            if is_current(&rc, generation) {
-                run(&rc, Input::NetworkError(&error_message(&e)));
-            }
-        })
-    };
-    then(&reader.read(), &ok, &err);
+    watch(rc, generation, &reader.read(), Step::Chunk, Step::ReadFailed);
 }
 
 #[wasm_bindgen]
 extern "C" {
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_with(this: &Thenable, ok: &JsValue, err: &JsValue);
+
     type ReadResult;
     #[wasm_bindgen(method, getter)]
     fn done(this: &ReadResult) -> bool;
     #[wasm_bindgen(method, getter)]
     fn value(this: &ReadResult) -> Option<js_sys::Uint8Array>;
+
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
 }
 
-fn on_chunk(rc: &Shared, generation: u32, result: JsValue) {
-    if !is_current(rc, generation) {
-        return;
-    }
-    let result: ReadResult = result.unchecked_into();
+fn on_chunk(rc: &Shared, generation: u32, result: ReadResult) {
     if result.done() {
         rc.borrow_mut().reader = None;
         return run(rc, Input::End);
@@ -365,20 +405,16 @@ fn on_chunk(rc: &Shared, generation: u32, result: JsValue) {
         buf.clear();
         rc.borrow_mut().buf = buf;
     }
-    if is_current(rc, generation) {
+    if rc.borrow().generation == generation {
         read_next(rc, generation);
     }
 }
 
 /// A rejected fetch is either a network error (retry) or a CORS failure (fail). Both reject with
 /// the same TypeError, so a `no-cors` request settles it: it succeeds only if the server answered.
-fn on_fetch_error(rc: &Shared, generation: u32, url: &str, err: JsValue) {
-    if !is_current(rc, generation) {
-        return;
-    }
-    let message = error_message(&err);
-    if !rc.borrow().probe_cors {
-        return run(rc, Input::NetworkError(&message));
+fn on_fetch_error(rc: &Shared, err: JsValue) {
+    if !rc.borrow().probe_cors || error_field(&err, "name") == "AbortError" {
+        return on_failure(rc, &err);
     }
     let init = RequestInit::new();
     init.set_mode(web_sys::RequestMode::NoCors);
@@ -393,47 +429,16 @@ fn on_fetch_error(rc: &Shared, generation: u32, url: &str, err: JsValue) {
     if let Some(c) = &controller {
         init.set_signal(Some(&c.signal()));
     }
-    let probe = global_fetch(url, &init);
-    let answered = {
-        let rc = rc.clone();
-        Closure::once_into_js(move |_res: JsValue| {
-            if let Some(c) = controller {
-                c.abort();
-            }
-            if is_current(&rc, generation) {
-                run(&rc, Input::Failed("the response failed the CORS check"));
-            }
-        })
+    let (generation, url) = {
+        let mut inner = rc.borrow_mut();
+        inner.failure = error_field(&err, "message");
+        inner.probe = controller;
+        (inner.generation, inner.url.clone())
     };
-    let unreachable = {
-        let rc = rc.clone();
-        Closure::once_into_js(move |_e: JsValue| {
-            if is_current(&rc, generation) {
-                run(&rc, Input::NetworkError(&message));
-            }
-        })
-    };
-    then(&probe, &answered, &unreachable);
+    watch(rc, generation, &global_fetch(&url, &init), Step::ProbeAnswered, Step::ProbeFailed);
 }
 
-#[wasm_bindgen]
-extern "C" {
-    type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_with(this: &Thenable, ok: &JsValue, err: &JsValue);
-
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
-}
-
-fn error_message(err: &JsValue) -> String {
-    js_sys::Reflect::get(err, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| "network error".into())
-}
-
-/// `promise.then(ok, err)` with self-freeing one-shot callbacks.
-fn then(promise: &js_sys::Promise, ok: &JsValue, err: &JsValue) {
-    promise.unchecked_ref::<Thenable>().then_with(ok, err);
+/// `err[name]` as a string, or empty.
+fn error_field(err: &JsValue, name: &str) -> String {
+    js_sys::Reflect::get(err, &name.into()).ok().and_then(|m| m.as_string()).unwrap_or_default()
 }

@@ -18,20 +18,14 @@ export function makeHost(url, options, stopAfter) {
   const o = options || {};
   const host = {
     url,
-    withCredentials: !!o.withCredentials,
     lastEventId: o.lastEventId || '',
-    initialDelay: o.initialDelay ?? 3000,
-    maxDelay: -1,
-    multiplier: 1,
-    jitter: 0,
-    maxRetries: o.maxRetries ?? -1,
-    retryOnStatus: o.retryOnStatus || [],
-    inactivityTimeout: o.inactivityTimeout || 0,
     lastEventIdParam: undefined,
-    maxLineLength: o.maxLineLength || 0,
-    maxEventSize: 0,
-    seed: 0.5,
-    probeCors: true,
+    // withCredentials, initialDelay, maxDelay, multiplier, jitter, maxRetries, inactivityTimeout,
+    // maxLineLength, maxEventSize, seed, probeCors, ...retryOnStatus (src/wasm/host.rs `cfg`)
+    config: new Float64Array([
+      +!!o.withCredentials, o.initialDelay ?? 3000, -1, 1, 0, o.maxRetries ?? -1,
+      o.inactivityTimeout || 0, o.maxLineLength || 0, 0, 0.5, 1, ...(o.retryOnStatus || []),
+    ]),
     init() {
       return { method: 'GET', headers: new Headers(), credentials: 'same-origin', mode: 'cors', cache: 'no-store' };
     },
