@@ -438,5 +438,7 @@ export function defineEventSource(loadSource) {
     Object.defineProperty(EventSource.prototype, name, d);
   }
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+  // Bundlers and minifiers rename classes; native's is called EventSource.
+  Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
   return EventSource;
 }

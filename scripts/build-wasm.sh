@@ -18,5 +18,5 @@ else
   cargo build --quiet --lib --release --target wasm32-unknown-unknown
   wasm=target/wasm32-unknown-unknown/release/eventsource_wasm.wasm
 fi
-wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir "$out" "$wasm"
+wasm-bindgen --target web --omit-default-module-path --remove-name-section --remove-producers-section --out-dir "$out" "$wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers "$out/eventsource_wasm_bg.wasm" -o "$out/eventsource_wasm_bg.wasm"
