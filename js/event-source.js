@@ -189,6 +189,14 @@ export function defineEventSource(loadSource) {
       if (typeof str.toWellFormed === 'function') str = str.toWellFormed();
       this.#url = parseURL(str);
       const options = normalize(eventSourceInitDict);
+      // fetch() refuses URLs with credentials: send them as Basic authorization instead.
+      const target = new URL(this.#url);
+      if (target.username || target.password) {
+        const userinfo = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+        options.basicAuth = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(userinfo)))}`;
+        target.username = target.password = '';
+      }
+      options.fetchUrl = target.href;
       this.#withCredentials = options.withCredentials;
       this.#options = options;
       this.#start();
@@ -287,7 +295,7 @@ export function defineEventSource(loadSource) {
       const o = this.#options;
       const self = this;
       const host = {
-        url: this.#url,
+        url: o.fetchUrl,
         lastEventId: o.lastEventId,
         lastEventIdParam: o.lastEventIdParam,
         // Numbers in the order of src/wasm/host.rs `cfg`.
@@ -307,6 +315,7 @@ export function defineEventSource(loadSource) {
         ]),
         init(attempt) {
           const headers = new Headers(typeof o.headers === 'function' ? o.headers(attempt) : o.headers);
+          if (o.basicAuth && !headers.has('authorization')) headers.set('Authorization', o.basicAuth);
           const init = {
             method: o.method,
             headers,
