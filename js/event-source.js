@@ -314,7 +314,10 @@ export function defineEventSource(loadSource) {
           ...o.retryOnStatus,
         ]),
         init(attempt) {
-          const headers = new Headers(typeof o.headers === 'function' ? o.headers(attempt) : o.headers);
+          const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
+          // new Headers(promise) would silently send none of the intended headers.
+          if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
+          const headers = new Headers(h);
           if (o.basicAuth && !headers.has('authorization')) headers.set('Authorization', o.basicAuth);
           const init = {
             method: o.method,
@@ -328,7 +331,15 @@ export function defineEventSource(loadSource) {
           return init;
         },
         fetch(url, init) {
-          return (o.fetch ?? g.fetch)(url, init);
+          const f = o.fetch ?? g.fetch;
+          if (typeof f !== 'function') throw new TypeError("eventsource-wasm: no fetch() here; pass the 'fetch' option");
+          // The binding needs a real promise (a plain return value would throw inside wasm and
+          // leave the source unusable), and fetch reports every failure by rejecting.
+          try {
+            return Promise.resolve(f(url, init));
+          } catch (err) {
+            return Promise.reject(err);
+          }
         },
         open(origin) {
           self.#enqueue({ kind: OPEN, origin });
@@ -364,8 +375,11 @@ export function defineEventSource(loadSource) {
         this.#online = null;
       }
       if (source) {
-        source.close();
-        source.free();
+        try {
+          source.close();
+        } finally {
+          source.free();
+        }
       }
     }
 

@@ -1,7 +1,8 @@
 //! eventsource-wasm: a spec-exact Server-Sent Events client. The core ([`parser`], [`engine`],
 //! [`retry`]) is plain Rust with no I/O; the `wasm` module binds it to `fetch()` and timers and
 //! is compiled only for `wasm32`.
-#![forbid(unsafe_code)]
+// Unsafe code is allowed only in the wasm build's allocator (`src/wasm/alloc.rs`).
+#![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 extern crate alloc;

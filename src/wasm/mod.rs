@@ -2,6 +2,8 @@
 //! delivery for an [`Engine`](crate::Engine). Compiled only for `wasm32`; the exported class is
 //! `Source`, used by `js/event-source.js`.
 
+#[allow(unsafe_code)]
+mod alloc;
 mod host;
 mod source;
 

@@ -268,7 +268,10 @@ fn watch(rc: &Shared, generation: u32, promise: &js_sys::Promise, ok: Step, err:
         let rc = rc.clone();
         Closure::once_into_js(move |value: JsValue| settle(&rc, generation, step, value))
     };
-    promise.unchecked_ref::<Thenable>().then_with(&callback(ok), &callback(err));
+    if let Err(e) = promise.unchecked_ref::<Thenable>().then_with(&callback(ok), &callback(err)) {
+        // Not a promise after all (the JS side normally guarantees one): fail rather than stall.
+        run(rc, Input::Failed(&error_field(&e, "message")));
+    }
 }
 
 fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
@@ -379,8 +382,8 @@ fn read_next(rc: &Shared, generation: u32) {
 #[wasm_bindgen]
 extern "C" {
     type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_with(this: &Thenable, ok: &JsValue, err: &JsValue);
+    #[wasm_bindgen(method, catch, js_name = then)]
+    fn then_with(this: &Thenable, ok: &JsValue, err: &JsValue) -> Result<JsValue, JsValue>;
 
     type ReadResult;
     #[wasm_bindgen(method, getter)]
