@@ -260,11 +260,12 @@ impl Engine {
     }
 
     fn start<O: Output + ?Sized>(&mut self, now: u64, out: &mut O) {
-        // Only http(s) can carry an event stream through fetch; anything else fails at once,
-        // as the spec's fetch of such a URL would (a network error no retry can fix).
-        let scheme_ok = ["http:", "https:"].iter().any(|s| starts_with_ignore_case(&self.config.url, s));
+        // Schemes fetch cannot stream an event stream from fail at once, as the spec's fetch of
+        // such a URL would (a network error no retry can fix); data: and blob: work as in browsers.
+        let scheme_ok =
+            ["http:", "https:", "data:", "blob:"].iter().any(|s| starts_with_ignore_case(&self.config.url, s));
         if !scheme_ok {
-            self.fail(None, "unsupported URL scheme: only http and https can be fetched", out);
+            self.fail(None, "unsupported URL scheme: only http(s), data and blob URLs can be fetched", out);
             return;
         }
         self.connect(now, out);
@@ -441,8 +442,11 @@ pub fn is_event_stream(content_type: &str) -> bool {
 }
 
 /// Appends the serialized origin of an absolute URL as fetch reports it: scheme, host and port
-/// (`null` without an authority).
+/// (`null` without an authority, as for `data:`; a `blob:` URL has its inner URL's origin).
 pub fn push_origin(dst: &mut String, url: &str) {
+    if starts_with_ignore_case(url, "blob:") {
+        return push_origin(dst, &url[5..]);
+    }
     let b = url.as_bytes();
     let Some(colon) = b.iter().position(|&c| c == b':') else {
         dst.push_str("null");

@@ -158,6 +158,8 @@ fn origin_serialization() {
     assert_eq!(o("http://u:p@a.test:81/"), "http://a.test:81");
     assert_eq!(o("http://[::1]:8080/?x"), "http://[::1]:8080");
     assert_eq!(o("about:blank"), "null");
+    assert_eq!(o("data:text/event-stream,x"), "null");
+    assert_eq!(o("blob:https://a.test:8443/0f3c"), "https://a.test:8443");
 }
 
 #[test]
@@ -204,21 +206,23 @@ fn non_200_status_fails_the_connection() {
 }
 
 #[test]
-fn non_http_schemes_fail_without_a_request() {
+fn schemes_fetch_cannot_stream_fail_without_a_request() {
     for url in [
         "ftp://example.test/",
         "about:blank",
         "mailto:a@b.test",
         "javascript:alert(1)",
-        "data:,x",
         "file:///etc/passwd",
+        "ws://example.test/",
     ] {
         let mut h = Harness::new(Config::new(url));
         assert_eq!(h.input(Input::Start), vec![failed(None)], "{url}");
         assert_eq!(h.engine.ready_state(), ReadyState::Closed);
     }
-    let mut h = Harness::new(Config::new("HTTPS://example.test/"));
-    assert!(matches!(h.input(Input::Start)[0], A::Fetch { .. }));
+    for url in ["HTTPS://example.test/", "data:text/event-stream,data:x%0A%0A", "blob:http://a.test/1-2"] {
+        let mut h = Harness::new(Config::new(url));
+        assert!(matches!(h.input(Input::Start)[0], A::Fetch { .. }), "{url}");
+    }
 }
 
 #[test]

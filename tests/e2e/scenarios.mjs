@@ -180,6 +180,13 @@ export const scenarios = [
     expect: ['error@0'],
   },
   { name: 'ftp: URL fails after construction', url: 'ftp://127.0.0.1/', expect: ['error@2'] },
+  {
+    name: 'data: URL with an event stream works, origin "null"',
+    url: 'data:text/event-stream,data:hi%0A%0A',
+    max: 3,
+    expect: ['open@1', 'message@1 "hi" #"" null', 'error@0'],
+  },
+  { name: 'data: URL with another MIME type fails', url: 'data:text/plain,data:hi%0A%0A', expect: ['error@2'] },
   { name: 'about:blank fails after construction', url: 'about:blank', expect: ['error@2'] },
   { name: 'invalid URL throws SyntaxError',
     browserOnly: true, url: 'http://this is invalid/', expect: ['throws SyntaxError'], nativeDiffers: 'Chromium percent-encodes the space in the host; the URL Standard rejects it.' },
