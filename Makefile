@@ -2,8 +2,6 @@
 # Both install what is missing first (see scripts/setup.sh).
 
 CARGO ?= cargo
-export CHROMEDRIVER ?= $(shell command -v chromedriver 2>/dev/null)
-export GECKODRIVER ?= $(shell command -v geckodriver 2>/dev/null || echo $(HOME)/.cargo/bin/geckodriver)
 
 .PHONY: all setup setup-test wasm build demo test test-rust test-wasm test-e2e lint bench fuzz size clean
 

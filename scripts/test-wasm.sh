@@ -11,6 +11,11 @@ for _ in $(seq 50); do [ -s target/test-wasm-server.json ] && break; sleep 0.1; 
 port=$(sed -E 's/.*"port":([0-9]+).*/\1/' target/test-wasm-server.json)
 export SSE_SERVER="http://127.0.0.1:$port"
 echo "wasm tests against $SSE_SERVER"
+# Resolved now, not when make starts: setup may have just installed them.
+export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver || true)}
+export GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")}
+[ -x "$CHROMEDRIVER" ] || { echo "test-wasm: chromedriver not found (apt-get install chromium-driver)" >&2; exit 1; }
+[ -x "$GECKODRIVER" ] || { echo "test-wasm: geckodriver not found (cargo install geckodriver)" >&2; exit 1; }
 browsers=${WASM_BROWSERS:-chrome firefox}
 for b in $browsers; do
   echo "== wasm-pack test --headless --$b"
