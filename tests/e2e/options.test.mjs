@@ -665,6 +665,52 @@ add('error events carry read-only code, message and willRetry; no data', async (
   assert.deepEqual([final.rs, final.code, final.willRetry], [2, undefined, false]);
 });
 
+// 12. lastEventIdQueryParam: the id travels in the query, so a cross-origin reconnection needs no
+// CORS preflight (the Last-Event-ID header needs one from fetch()).
+
+add('lastEventIdQueryParam sends the id in the query: no preflight cross-origin', async (t) => {
+  const body = t.q('id: 7\nretry: 30\ndata: a\n\n');
+  const once = async (key, init) => {
+    const es = new t.ES(`${t.crossOrigin}/sse/raw?body=${body}&key=${key}`, init);
+    const events = t.record(es);
+    try {
+      await t.until(() => events.filter((e) => e.type === 'open').length >= 2, 4000);
+    } finally {
+      es.close();
+    }
+    const reqs = await t.log(key);
+    return reqs.map((r) => `${r.method} ${/(^|&)lastEventId=7(&|$)/.test(r.query) ? 'param' : '-'} ${r.headers['last-event-id'] ?? '-'}`);
+  };
+  return { param: await once(`${t.key}-param`, { lastEventIdQueryParam: true }), header: await once(`${t.key}-header`) };
+}, (r, env) => {
+  assert.deepEqual(r.param.slice(0, 2), ['GET - -', 'GET param -']);
+  assert.ok(!r.param.some((x) => x.startsWith('OPTIONS')), `no preflight: ${r.param}`);
+  const expected = env === 'chromium' ? ['GET - -', 'OPTIONS - -', 'GET - 7'] : ['GET - -', 'GET - 7'];
+  assert.deepEqual(r.header.slice(0, expected.length), expected, 'the header mode preflights in browsers');
+});
+
+// 13. Limits: a clear error instead of unbounded buffering.
+
+add('maxLineLength and maxEventSize fail the connection with a clear error', async (t) => {
+  const line = new t.ES(`${t.origin}/sse/raw?body=${t.q(`data: ${'x'.repeat(100)}\n\n`)}&hold=1`, { maxLineLength: 64 });
+  const size = new t.ES(`${t.origin}/sse/raw?body=${t.q('data: 1234\ndata: 5678\n\n')}&hold=1`, { maxEventSize: 8 });
+  const a = t.record(line);
+  const b = t.record(size);
+  try {
+    await t.until(() => line.readyState === 2 && size.readyState === 2, 3000);
+  } finally {
+    line.close();
+    size.close();
+  }
+  const show = (evs) => evs.map((e) => `${e.type}@${e.rs}${e.type === 'error' ? ` ${e.willRetry}` : ''}`);
+  return { a: show(a), b: show(b), messages: [a.at(-1)?.message, b.at(-1)?.message] };
+}, (r) => {
+  assert.deepEqual(r.a, ['open@1', 'error@2 false']);
+  assert.deepEqual(r.b, ['open@1', 'error@2 false']);
+  assert.match(r.messages[0], /line exceeds/);
+  assert.match(r.messages[1], /data exceeds/);
+});
+
 for (const c of cases) {
   for (const env of ['chromium', 'node']) {
     test(`${env}: ${c.name}`, { timeout: 10_000 }, async () => {
