@@ -4,8 +4,7 @@
 // (charset, URL parsing) we assert the spec and say so in the name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { startServer, launchChromium } from './harness.mjs';
+import { startServer, launchChromium, closedPort } from './harness.mjs';
 import { EventSource as NodeEventSource } from '../../pkg/index.js';
 import './pages/workers/dropin-probes.js';
 
@@ -73,14 +72,6 @@ async function gets(k) {
   return (await server.log(k)).filter((r) => r.method === 'GET');
 }
 
-/** A 127.0.0.1 port nothing listens on (not one of the fetch "bad ports" such as 9). */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 const FAST_RETRY = { retry: { initialDelay: 50, multiplier: 1, jitter: 0 } };
 

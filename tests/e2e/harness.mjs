@@ -1,6 +1,7 @@
 // Shared by the e2e tests: starts the local SSE server and headless Chromium, and records the
 // trace of an EventSource run (the same recorder runs in pages, workers and Node).
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -34,6 +35,15 @@ export async function startServer() {
       child.kill();
     },
   };
+}
+
+/** A 127.0.0.1 port nothing listens on (bound, then released; not a fetch "bad port" like 9). */
+export async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
 
 export const CHROMIUM_FLAGS = [

@@ -3,8 +3,7 @@
 // the local server, and asserts here on the plain result it returns.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { startServer, launchChromium } from './harness.mjs';
+import { startServer, launchChromium, closedPort } from './harness.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 let server;
@@ -13,14 +12,6 @@ let page;
 let closedUrl;
 let n = 0;
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 before(async () => {
   server = await startServer();

@@ -29,10 +29,13 @@ impl Drop for OpenTicker {
     }
 }
 
-/// A made-up but repeatable price walk, so the demo needs no random number crate.
+/// A made-up but repeatable price walk per symbol (event `seq` moves symbol `seq % 5`): the sum
+/// of pseudo-random steps in [-1.5, +1.5), so the demo needs no random number crate and a
+/// resumed stream continues the same walk.
 fn price(seq: u64) -> f64 {
-    let wobble = (seq.wrapping_mul(2_654_435_761) >> 7) % 400;
-    100.0 + (seq % 50) as f64 * 0.37 + wobble as f64 / 100.0
+    let step = |n: u64| ((n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % 300) as f64 / 100.0 - 1.5;
+    let walk: f64 = (seq % 5..=seq).step_by(5).map(step).sum();
+    100.0 + walk
 }
 
 pub fn ticker(state: &Arc<State>, parts: &Parts) -> Response<Body> {
