@@ -192,7 +192,14 @@ export function defineEventSource(loadSource) {
       // fetch() refuses URLs with credentials: send them as Basic authorization instead.
       const target = new URL(this.#url);
       if (target.username || target.password) {
-        const userinfo = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+        const decode = (part) => {
+          try {
+            return decodeURIComponent(part);
+          } catch {
+            return part; // a malformed escape stays as written
+          }
+        };
+        const userinfo = `${decode(target.username)}:${decode(target.password)}`;
         options.basicAuth = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(userinfo)))}`;
         target.username = target.password = '';
       }
