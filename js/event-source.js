@@ -6,6 +6,9 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
+// Events come from the same realm as the base class, even if a test environment swaps the
+// globals after this module loaded (a foreign Event cannot be dispatched on this target).
+const { Event, MessageEvent } = globalThis;
 const ET = EventTarget.prototype;
 const addListener = ET.addEventListener;
 const removeListener = ET.removeEventListener;
@@ -149,6 +152,14 @@ function normalize(init) {
 function hasCors() {
   const loc = g.location;
   return !!loc && typeof loc.origin === 'string' && typeof g.process?.versions?.node !== 'string';
+}
+
+/** Reports an unexpected internal error the way an uncaught listener error is reported. */
+function report(err) {
+  if (typeof g.reportError === 'function') g.reportError(err);
+  else setTimeout(() => {
+    throw err;
+  });
 }
 
 function define(target, props, enumerable = true) {
@@ -400,13 +411,21 @@ export function defineEventSource(loadSource) {
       this.#queue.push(item);
       if (!this.#pumping) {
         this.#pumping = true;
-        queueMicrotask(() => this.#pump());
+        queueMicrotask(() => this.#pump().catch(report));
       }
     }
 
     // Dispatches queued items in stream order. Awaiting between events lets microtasks a
     // listener queued run before the next event, as between native event tasks.
     async #pump() {
+      try {
+        await this.#drain();
+      } finally {
+        this.#pumping = false;
+      }
+    }
+
+    async #drain() {
       const queue = this.#queue;
       while (queue.length) {
         if (this.#readyState === CLOSED) {
@@ -454,7 +473,6 @@ export function defineEventSource(loadSource) {
         }
         await null;
       }
-      this.#pumping = false;
     }
   }
 
