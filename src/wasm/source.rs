@@ -87,8 +87,6 @@ struct Inner {
     reader: Option<ReadableStreamDefaultReader>,
     reconnect: Option<Timeout>,
     inactivity: Option<Timeout>,
-    /// Reused for every chunk copied out of JS.
-    buf: Vec<u8>,
     probe_cors: bool,
     /// The URL of the fetch in flight (for the CORS probe).
     url: String,
@@ -145,7 +143,6 @@ impl Source {
             reader: None,
             reconnect: None,
             inactivity: None,
-            buf: Vec::new(),
             probe_cors: num(cfg::PROBE_CORS) > 0.0,
             url: String::new(),
             failure: String::new(),
@@ -401,12 +398,9 @@ fn on_chunk(rc: &Shared, generation: u32, result: ReadResult) {
         return run(rc, Input::End);
     }
     if let Some(chunk) = result.value() {
-        let mut buf = core::mem::take(&mut rc.borrow_mut().buf);
-        buf.resize(chunk.length() as usize, 0);
-        chunk.copy_to(&mut buf);
-        run(rc, Input::Body(&buf));
-        buf.clear();
-        rc.borrow_mut().buf = buf;
+        // One copy into wasm memory, with no zero-filling first; the allocator recycles the
+        // block for the next chunk.
+        run(rc, Input::Body(&chunk.to_vec()));
     }
     if rc.borrow().generation == generation {
         read_next(rc, generation);
