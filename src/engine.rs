@@ -2,7 +2,7 @@
 //! timers and the clock; it feeds [`Input`]s with the current time and carries out the
 //! [`Action`]s handed to its [`Output`].
 
-use crate::parser::{self, Limits, ParseError, Parser};
+use crate::parser::{self, Limits, Parser};
 use crate::retry::{RetryPolicy, Rng};
 
 /// spec: the `readyState` attribute.
@@ -240,10 +240,10 @@ impl Engine {
             Input::Body(bytes) if self.phase == Phase::Streaming => self.body(now, bytes, out),
             Input::End if self.phase == Phase::Streaming => {
                 self.parser.end_stream();
-                self.reestablish(now, None, "the server closed the connection", out);
+                self.reestablish(None, "the server closed the connection", out);
             }
             Input::NetworkError(message) if matches!(self.phase, Phase::Fetching | Phase::Streaming) => {
-                self.reestablish(now, None, if message.is_empty() { MSG_NETWORK } else { message }, out);
+                self.reestablish(None, if message.is_empty() { MSG_NETWORK } else { message }, out);
             }
             Input::Failed(message) if matches!(self.phase, Phase::Fetching | Phase::Streaming) => {
                 self.fail(None, message, out);
@@ -310,7 +310,7 @@ impl Engine {
         out.action(Action::Abort);
         if self.config.retry_on_status.contains(&res.status) {
             self.retry_after = res.retry_after;
-            self.reestablish(now, Some(res.status), "the server answered with a status configured to retry", out);
+            self.reestablish(Some(res.status), "the server answered with a status configured to retry", out);
         } else if res.status != 200 {
             // spec: a status other than 200 fails the connection.
             self.fail(Some(res.status), "the response status is not 200", out);
@@ -328,7 +328,7 @@ impl Engine {
         }
         if let Err(err) = result {
             out.action(Action::Abort);
-            self.fail(Some(200), parse_error_message(err), out);
+            self.fail(Some(200), err.message(), out);
         }
     }
 
@@ -343,7 +343,7 @@ impl Engine {
         if matches!(self.phase, Phase::Fetching | Phase::Streaming) {
             out.action(Action::Abort);
             self.parser.end_stream();
-            self.reestablish(now, None, "no data received within the inactivity timeout", out);
+            self.reestablish(None, "no data received within the inactivity timeout", out);
         }
     }
 
@@ -363,7 +363,7 @@ impl Engine {
     }
 
     /// spec: reestablish the connection (error event, CONNECTING, wait, fetch again).
-    fn reestablish<O: Output + ?Sized>(&mut self, _now: u64, status: Option<u16>, message: &str, out: &mut O) {
+    fn reestablish<O: Output + ?Sized>(&mut self, status: Option<u16>, message: &str, out: &mut O) {
         self.disarm_inactivity(out);
         self.failures = self.failures.saturating_add(1);
         if self.config.max_retries.is_some_and(|max| self.failures > max) {
@@ -398,10 +398,6 @@ impl Engine {
         self.phase = Phase::Closed;
         self.state = ReadyState::Closed;
     }
-}
-
-fn parse_error_message(err: ParseError) -> &'static str {
-    err.message()
 }
 
 /// Bridges parser callbacks to engine actions.

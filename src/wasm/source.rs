@@ -156,13 +156,9 @@ impl Source {
         run(&self.inner, Input::Start);
     }
 
-    /// Stops everything: the request is aborted and timers are cancelled; nothing fires after.
+    /// Stops everything: the engine asks for the abort and the timer clearing; nothing fires after.
     pub fn close(&self) {
         run(&self.inner, Input::Close);
-        let mut inner = self.inner.borrow_mut();
-        inner.reconnect = None;
-        inner.inactivity = None;
-        inner.reader = None;
     }
 
     /// The environment is back online: a pending reconnection happens now.
@@ -189,18 +185,22 @@ fn run(rc: &Shared, input: Input<'_>) {
     }
 }
 
+/// The host, held outside the borrow so that its callbacks may call back into the source.
+fn host(rc: &Shared) -> Host {
+    rc.borrow().host.clone().unchecked_into()
+}
+
 fn exec(rc: &Shared, op: Op) {
-    let host = rc.borrow().host.clone().unchecked_into::<Host>();
     match op {
         Op::Fetch { url, last_event_id, attempt } => {
             if rc.borrow().engine.ready_state() != ReadyState::Closed {
-                start_fetch(rc, &host, &url, last_event_id.as_deref(), attempt);
+                start_fetch(rc, &host(rc), &url, last_event_id.as_deref(), attempt);
             }
         }
         Op::Abort => abort(rc),
-        Op::Open(origin) => host.open(&origin),
-        Op::Messages(batch) => host.messages(&batch),
-        Op::Error { state, status, message, will_retry } => host.error(state as u8, status, &message, will_retry),
+        Op::Open(origin) => host(rc).open(&origin),
+        Op::Messages(batch) => host(rc).messages(&batch),
+        Op::Error { state, status, message, will_retry } => host(rc).error(state as u8, status, &message, will_retry),
         Op::SetTimer(timer, ms) => {
             if rc.borrow().engine.ready_state() == ReadyState::Closed {
                 return;
