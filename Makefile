@@ -30,12 +30,13 @@ demo: build
 test: setup-test lint test-rust build test-wasm test-e2e
 
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --all-features
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy --lib --target wasm32-unknown-unknown --no-default-features --features ffi -- -D warnings
 
 test-wasm:
 	@scripts/test-wasm.sh

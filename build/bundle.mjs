@@ -8,7 +8,7 @@ mkdirSync(out, { recursive: true });
 cpSync('pkg-template', out, { recursive: true });
 cpSync('LICENSE', `${out}/LICENSE`);
 
-const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
+const common = { bundle: true, loader: { '.wasm': 'binary', '.deflate': 'base64' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
 // The ESM entry: readable, bundlers minify it again anyway.
 await build({ ...common, entryPoints: ['js/entry.js'], format: 'esm', outfile: `${out}/index.js` });
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
@@ -23,10 +23,15 @@ for (const f of ['eventsource-wasm.min.js', 'index.js']) {
   const min = (await transform(raw, { minify: true, format: f === 'index.js' ? 'esm' : 'iife', legalComments: 'none' })).code;
   report[f] = { raw: Buffer.byteLength(raw), min: Buffer.byteLength(min), gzip9: gzipSync(min, { level: 9 }).length };
 }
-const wasm = readFileSync('target/wasm-bindgen/eventsource_wasm_bg.wasm');
-report['eventsource_wasm_bg.wasm (embedded)'] = { raw: wasm.length, min: wasm.length, gzip9: gzipSync(wasm, { level: 9 }).length };
+for (const [name, path] of [
+  ['eventsource_wasm_bg.wasm (in index.js)', 'target/wasm-bindgen/eventsource_wasm_bg.wasm'],
+  ['eventsource_wasm_core.wasm (in .min.js)', 'target/wasm-core/eventsource_wasm_core.wasm'],
+]) {
+  const wasm = readFileSync(path);
+  report[name] = { raw: wasm.length, min: wasm.length, gzip9: gzipSync(wasm, { level: 9 }).length };
+}
 writeFileSync('target/size-report.json', JSON.stringify(report, null, 2) + '\n');
-console.log(`${'file'.padEnd(38)} ${'raw'.padStart(8)} ${'min'.padStart(8)} ${'gzip -9'.padStart(8)}`);
+console.log(`${'file'.padEnd(42)} ${'raw'.padStart(8)} ${'min'.padStart(8)} ${'gzip -9'.padStart(8)}`);
 for (const [f, r] of Object.entries(report)) {
-  console.log(`${f.padEnd(38)} ${String(r.raw).padStart(8)} ${String(r.min).padStart(8)} ${String(r.gzip9).padStart(8)}`);
+  console.log(`${f.padEnd(42)} ${String(r.raw).padStart(8)} ${String(r.min).padStart(8)} ${String(r.gzip9).padStart(8)}`);
 }

@@ -2,7 +2,7 @@
 // exposes the class as `globalThis.EventSourceWasm` and installs it as `EventSource` where that
 // is missing. Set `globalThis.EVENTSOURCE_WASM_FORCE = true` first, or add `data-force` to the
 // script tag, to replace a native EventSource.
-import { EventSource } from './entry.js';
+import { EventSource } from './core-entry.js';
 
 const g = globalThis;
 const script = g.document && g.document.currentScript;

@@ -1,22 +1,48 @@
 #!/usr/bin/env bash
-# Builds the wasm module into target/wasm-bindgen/ (wasm-bindgen --target web, then wasm-opt -Oz).
+# Builds the two wasm modules:
+# - target/wasm-bindgen/: the npm build's module (feature `bindgen`), through wasm-bindgen
+#   --target web, then wasm-opt -Oz;
+# - target/wasm-core/: the script-tag build's module (feature `ffi`: the engine behind a plain C
+#   ABI, no imports), wasm-opt -Oz, plus a deflated copy that the bundle embeds.
 # With a nightly toolchain, std is rebuilt with panic=immediate-abort, which drops the panic
-# formatting machinery (about a third of the module); stable still works, only larger.
+# formatting machinery (about a third of a module); stable still works, only larger.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=target/wasm-bindgen
-mkdir -p "$out"
+opt=node_modules/.bin/wasm-opt
+nightly=
 if [ "${ESW_STABLE:-}" != 1 ] && cargo +nightly --version >/dev/null 2>&1 &&
   rustup component add rust-src --toolchain nightly >/dev/null 2>&1; then
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo +nightly build --quiet --lib --release --target wasm32-unknown-unknown \
-    -Z build-std=std,panic_abort --target-dir target/nightly
-  wasm=target/nightly/wasm32-unknown-unknown/release/eventsource_wasm.wasm
-  echo "built wasm with nightly build-std (panic=immediate-abort)"
+  nightly=1
 else
-  echo "note: nightly with rust-src is not available: building with stable (larger module)"
-  cargo build --quiet --lib --release --target wasm32-unknown-unknown
-  wasm=target/wasm32-unknown-unknown/release/eventsource_wasm.wasm
+  echo "note: nightly with rust-src is not available: building with stable (larger modules)"
 fi
+
+# build <target-dir> <cargo feature args...>: prints the path of the built module.
+build() {
+  local dir=$1
+  shift
+  if [ -n "$nightly" ]; then
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+      cargo +nightly build --quiet --lib --release --target wasm32-unknown-unknown \
+      -Z build-std=std,panic_abort --target-dir "target/$dir" "$@"
+  else
+    cargo build --quiet --lib --release --target wasm32-unknown-unknown --target-dir "target/$dir" "$@"
+  fi
+  echo "target/$dir/wasm32-unknown-unknown/release/eventsource_wasm.wasm"
+}
+
+kind=stable
+[ -n "$nightly" ] && kind=nightly
+wasm=$(build "$kind")
+out=target/wasm-bindgen
+mkdir -p "$out"
 wasm-bindgen --target web --omit-default-module-path --remove-name-section --remove-producers-section --out-dir "$out" "$wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers "$out/eventsource_wasm_bg.wasm" -o "$out/eventsource_wasm_bg.wasm"
+$opt -Oz --strip-debug --strip-producers "$out/eventsource_wasm_bg.wasm" -o "$out/eventsource_wasm_bg.wasm"
+
+core=$(build "$kind-ffi" --no-default-features --features ffi)
+out=target/wasm-core
+mkdir -p "$out"
+$opt -Oz --converge --strip-debug --strip-producers --strip-target-features "$core" -o "$out/eventsource_wasm_core.wasm"
+node -e 'const fs = require("fs"), z = require("zlib"), f = process.argv[1];
+  fs.writeFileSync(f + ".deflate", z.deflateSync(fs.readFileSync(f), { level: 9 }));' "$out/eventsource_wasm_core.wasm"
+echo "built both wasm modules${nightly:+ with nightly build-std (panic=immediate-abort)}"

@@ -2,28 +2,6 @@
 
 use wasm_bindgen::prelude::*;
 
-/// Indexes into [`Host::config`]: the numeric options, validated and normalized by the JS class.
-pub mod cfg {
-    pub const WITH_CREDENTIALS: usize = 0;
-    pub const INITIAL_DELAY: usize = 1;
-    /// Negative: no cap.
-    pub const MAX_DELAY: usize = 2;
-    pub const MULTIPLIER: usize = 3;
-    pub const JITTER: usize = 4;
-    /// Negative: no limit.
-    pub const MAX_RETRIES: usize = 5;
-    pub const INACTIVITY_TIMEOUT: usize = 6;
-    pub const MAX_LINE_LENGTH: usize = 7;
-    pub const MAX_EVENT_SIZE: usize = 8;
-    /// A random number in [0, 1) seeding the jitter.
-    pub const SEED: usize = 9;
-    /// Check a failed fetch with a `no-cors` probe to tell a CORS failure (fatal) from a
-    /// network error (retried): only where CORS exists.
-    pub const PROBE_CORS: usize = 10;
-    /// The statuses that reconnect instead of failing follow from here.
-    pub const RETRY_ON_STATUS: usize = 11;
-}
-
 #[wasm_bindgen]
 extern "C" {
     /// Options plus the callbacks that dispatch DOM events.
@@ -36,7 +14,7 @@ extern "C" {
     pub fn last_event_id(this: &Host) -> String;
     #[wasm_bindgen(method, getter, js_name = lastEventIdParam)]
     pub fn last_event_id_param(this: &Host) -> Option<String>;
-    /// Numbers indexed by [`cfg`].
+    /// Numbers indexed by [`crate::options::cfg`].
     #[wasm_bindgen(method, getter)]
     pub fn config(this: &Host) -> Vec<f64>;
 

@@ -1,10 +1,9 @@
 //! A running source: owns the engine, the fetch in flight, its body reader and the timers. Every
 //! JS callback is tagged with a generation, so anything from an aborted attempt is ignored.
 
-use super::host::{cfg, Host};
-use crate::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
-use crate::parser::Limits;
-use crate::retry::RetryPolicy;
+use super::host::Host;
+use crate::engine::{Action, Engine, Input, Output, ReadyState, Response, Timer};
+use crate::options::{self, cfg};
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use gloo_timers::callback::Timeout;
@@ -114,26 +113,7 @@ impl Source {
     #[wasm_bindgen(constructor)]
     pub fn new(host: Host) -> Source {
         let c = host.config();
-        let num = |i: usize| c.get(i).copied().unwrap_or(-1.0);
-        let opt = |i: usize| Some(num(i)).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
-        let defaults = RetryPolicy::NATIVE;
-        let mut config = Config::new(host.url());
-        config.with_credentials = num(cfg::WITH_CREDENTIALS) > 0.0;
-        config.last_event_id = host.last_event_id();
-        config.retry = RetryPolicy {
-            initial_delay: opt(cfg::INITIAL_DELAY).unwrap_or(defaults.initial_delay),
-            max_delay: opt(cfg::MAX_DELAY).unwrap_or(defaults.max_delay),
-            multiplier: num(cfg::MULTIPLIER),
-            jitter: num(cfg::JITTER),
-        };
-        config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
-        config.retry_on_status = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
-        config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
-        config.last_event_id_param = host.last_event_id_param();
-        let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
-        config.limits =
-            Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
-        config.seed = (num(cfg::SEED) * 9_007_199_254_740_991.0) as u64;
+        let config = options::config(host.url(), host.last_event_id(), host.last_event_id_param(), &c);
         let inner = Inner {
             engine: Engine::new(config),
             ops: Ops::default(),
@@ -143,7 +123,7 @@ impl Source {
             reader: None,
             reconnect: None,
             inactivity: None,
-            probe_cors: num(cfg::PROBE_CORS) > 0.0,
+            probe_cors: options::num(&c, cfg::PROBE_CORS) > 0.0,
             url: String::new(),
             failure: String::new(),
             probe: None,

@@ -1,5 +1,6 @@
-// Differential tests: every scenario runs with Chromium's native EventSource and with ours in the
-// same page, against the same local server; both traces must equal the spec's.
+// Differential tests: every scenario runs with Chromium's native EventSource and with both of our
+// builds (npm `index.js`, script-tag `eventsource-wasm.min.js`) in the same page, against the same
+// local server; every trace must equal the spec's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchChromium, recordTrace } from './harness.mjs';
@@ -33,11 +34,13 @@ function inPage(impl, url, opts) {
 for (const s of scenarios) {
   test(`chromium: ${s.name}`, async () => {
     const opts = { max: s.max ?? 1, timeout: s.timeout ?? 4000, types: s.types ?? [], init: s.init, self: server.origin, cross: server.crossOrigin };
-    const [native, ours] = await Promise.all([
+    const [native, ours, script] = await Promise.all([
       inPage('native', resolveUrl(s, server, `native-${++n}`), opts),
       inPage('ours', resolveUrl(s, server, `ours-${++n}`), opts),
+      inPage('script', resolveUrl(s, server, `script-${++n}`), opts),
     ]);
-    assert.deepEqual(ours, s.expect, 'ours follows the spec');
+    assert.deepEqual(ours, s.expect, 'ours (npm build) follows the spec');
+    assert.deepEqual(script, s.expect, 'ours (script-tag build) follows the spec');
     if (s.nativeDiffers) {
       assert.notDeepEqual(native, s.expect, `native was expected to differ here: ${s.nativeDiffers}`);
     } else {

@@ -1,5 +1,5 @@
 // Differential tests in Firefox: every scenario runs with Firefox's native EventSource and with
-// ours in the same page, against the same local server. Ours must give the spec's trace; native
+// both of our builds (npm and script-tag) in the same page, against the same local server. Ours must give the spec's trace; native
 // must too, except where FIREFOX_NATIVE_DIFFERS says (and there it must still differ, so the note
 // stays true). Firefox is driven over WebDriver (geckodriver): playwright needs its own Firefox build.
 import { test, before, after } from 'node:test';
@@ -38,13 +38,13 @@ after(async () => {
   server?.stop();
 });
 
-// Both implementations record at the same time (one WebDriver command: geckodriver runs a
+// All implementations record at the same time (one WebDriver command: geckodriver runs a
 // session's commands one after another).
 const RUN_BOTH = `
   const [src, runs, done] = arguments;
   const record = (0, eval)('(' + src + ')');
   Promise.all(runs.map((r) => record(window.impls[r.impl], r.url, r.opts))).then(
-    ([native, ours]) => done({ native, ours }),
+    ([native, ours, script]) => done({ native, ours, script }),
     (e) => done({ error: String(e) }),
   );
 `;
@@ -62,11 +62,13 @@ for (const s of scenarios) {
     const runs = [
       { impl: 'native', url: resolveUrl(s, server, `ff-native-${++n}`), opts },
       { impl: 'ours', url: resolveUrl(s, server, `ff-ours-${++n}`), opts },
+      { impl: 'script', url: resolveUrl(s, server, `ff-script-${++n}`), opts },
     ];
     const result = await firefox.executeAsync(RUN_BOTH, [recordTrace.toString(), runs]);
     assert.equal(result.error, undefined, 'the recorder ran');
-    const { native, ours } = result;
-    assert.deepEqual(ours, s.expect, 'ours follows the spec');
+    const { native, ours, script } = result;
+    assert.deepEqual(ours, s.expect, 'ours (npm build) follows the spec');
+    assert.deepEqual(script, s.expect, 'ours (script-tag build) follows the spec');
     const note = FIREFOX_NATIVE_DIFFERS[s.name];
     if (note) {
       assert.notDeepEqual(native, s.expect, `Firefox's native was expected to differ here: ${note}`);

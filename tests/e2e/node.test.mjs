@@ -1,9 +1,15 @@
-// The same scenarios in Node.js against the npm build (no CORS there, so those are skipped).
+// The same scenarios in Node.js against the npm build and the script-tag build (no CORS there, so
+// those are skipped).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, recordTrace } from './harness.mjs';
 import { scenarios, resolveUrl } from './scenarios.mjs';
 import { EventSource } from '../../pkg/index.js';
+
+// The script-tag file is a classic script: evaluated for its effect, it leaves the class on the
+// global object.
+await import('../../pkg/eventsource-wasm.min.js');
+const builds = { npm: EventSource, script: globalThis.EventSourceWasm };
 
 let server;
 let n = 0;
@@ -12,14 +18,21 @@ before(async () => {
 });
 after(() => server?.stop());
 
-for (const s of scenarios) {
-  if (s.browserOnly) continue;
-  test(`node: ${s.name}`, async () => {
-    const opts = { max: s.max ?? 1, timeout: s.timeout ?? 4000, types: s.types ?? [], init: s.init, self: server.origin, cross: server.crossOrigin };
-    const trace = await recordTrace(EventSource, resolveUrl(s, server, `node-${++n}`), opts);
-    assert.deepEqual(trace, s.expect);
-  });
+for (const [build, Impl] of Object.entries(builds)) {
+  for (const s of scenarios) {
+    if (s.browserOnly) continue;
+    test(`node ${build}: ${s.name}`, async () => {
+      const opts = { max: s.max ?? 1, timeout: s.timeout ?? 4000, types: s.types ?? [], init: s.init, self: server.origin, cross: server.crossOrigin };
+      const trace = await recordTrace(Impl, resolveUrl(s, server, `node-${++n}`), opts);
+      assert.deepEqual(trace, s.expect);
+    });
+  }
 }
+
+test('node: the script-tag build is a different class from the npm build', () => {
+  assert.equal(typeof builds.script, 'function');
+  assert.notEqual(builds.script, builds.npm);
+});
 
 test('node: relative URLs need a base, so they throw SyntaxError', () => {
   assert.throws(() => new EventSource('/relative'), { name: 'SyntaxError' });

@@ -1,10 +1,14 @@
 // The options native EventSource lacks (issue 5), end to end: every case runs the same body in
-// headless Chromium (a page importing /pkg/index.js) and in Node (../../pkg/index.js), against
-// the local server, and asserts here on the plain result it returns.
+// headless Chromium (a page importing /pkg/index.js) and in Node (../../pkg/index.js), each also
+// with the script-tag build (pkg/eventsource-wasm.min.js), against the local server, and asserts
+// here on the plain result it returns.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchChromium, closedPort } from './harness.mjs';
 import { EventSource } from '../../pkg/index.js';
+
+await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
+const ScriptEventSource = globalThis.EventSourceWasm;
 
 let server;
 let browser;
@@ -66,14 +70,14 @@ function toolkit(ctx) {
   return { ...ctx, sleep, now, until, log, record, q, headersOf };
 }
 
-async function run(env, body, ctx) {
-  if (env === 'node') return body({ ...toolkit(ctx), ES: EventSource });
+async function run(env, build, body, ctx) {
+  if (env === 'node') return body({ ...toolkit(ctx), ES: build === 'script' ? ScriptEventSource : EventSource });
   return page.evaluate(
-    ([body, kit, ctx]) => {
+    ([body, kit, ctx, build]) => {
       const tk = (0, eval)(`(${kit})`)(ctx);
-      return (0, eval)(`(${body})`)({ ...tk, ES: window.OptionsEventSource });
+      return (0, eval)(`(${body})`)({ ...tk, ES: build === 'script' ? window.EventSourceWasm : window.OptionsEventSource });
     },
-    [body.toString(), toolkit.toString(), ctx],
+    [body.toString(), toolkit.toString(), ctx, build],
   );
 }
 
@@ -703,11 +707,11 @@ add('maxLineLength and maxEventSize fail the connection with a clear error', asy
 });
 
 for (const c of cases) {
-  for (const env of ['chromium', 'node']) {
-    test(`${env}: ${c.name}`, { timeout: 10_000 }, async () => {
-      const key = `options-${env}-${++n}`;
+  for (const [env, build] of [['chromium', 'npm'], ['chromium', 'script'], ['node', 'npm'], ['node', 'script']]) {
+    test(`${env} ${build}: ${c.name}`, { timeout: 10_000 }, async () => {
+      const key = `options-${env}-${build}-${++n}`;
       const ctx = { origin: server.origin, crossOrigin: server.crossOrigin, key, closedUrl, env, BACKOFF, ...c.params };
-      const result = await run(env, c.body, ctx);
+      const result = await run(env, build, c.body, ctx);
       c.check(result, env);
     });
   }

@@ -1,0 +1,244 @@
+// The script-tag build's binding: drives the engine of the plain C-ABI wasm (src/ffi.rs, no
+// wasm-bindgen glue) with fetch streaming, an AbortController and timers. It does what
+// src/wasm/source.rs does from Rust for the npm build, step for step, so both builds behave alike;
+// the e2e suites run every scenario against both.
+
+const g = globalThis;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// Input kinds and output tags of src/ffi.rs (`kind`, `tag`).
+const START = 0;
+const BODY = 1;
+const END = 2;
+const NETWORK_ERROR = 3;
+const FAILED = 4;
+const TIMER = 5;
+const ONLINE = 6;
+const CLOSE = 7;
+const OPEN = 1;
+const CLOSED = 2;
+
+/** `err[name]` as a string, or empty. */
+function field(err, name) {
+  try {
+    const v = err?.[name];
+    return typeof v === 'string' ? v : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The `Source` class (as `src/wasm` exports it) over an instantiated `ffi` module. */
+export function defineSource(exports) {
+  const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
+
+  /** Copies byte arrays into the scratch buffer, one after the other. */
+  function write(...parts) {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    const at = esw_scratch(total);
+    const mem = new Uint8Array(memory.buffer, at, total);
+    let i = 0;
+    for (const p of parts) {
+      mem.set(p, i);
+      i += p.length;
+    }
+  }
+
+  /** The output records of the last call as [tag, number, text], decoded before any runs. */
+  function records(len) {
+    const list = [];
+    if (!len) return list;
+    const at = esw_out();
+    const bytes = new Uint8Array(memory.buffer, at, len);
+    const view = new DataView(memory.buffer, at, len);
+    for (let i = 0; i < len; ) {
+      const n = view.getUint32(i + 5, true);
+      list.push([bytes[i], view.getUint32(i + 1, true), decoder.decode(bytes.subarray(i + 9, i + 9 + n))]);
+      i += 9 + n;
+    }
+    return list;
+  }
+
+  return class Source {
+    constructor(host) {
+      const config = host.config;
+      const numbers = new Uint8Array(config.length * 8);
+      const view = new DataView(numbers.buffer);
+      config.forEach((v, i) => view.setFloat64(i * 8, v, true));
+      const [url, id, param] = [host.url, host.lastEventId, host.lastEventIdParam ?? ''].map((s) => encoder.encode(s));
+      write(numbers, url, id, param);
+      let handle = esw_new(config.length, url.length, id.length, host.lastEventIdParam == null ? -1 : param.length);
+      const probeCors = config[10] > 0;
+      const withCredentials = config[0] > 0;
+      // Bumped on every abort: callbacks of older attempts compare and give up.
+      let generation = 0;
+      let controller = null;
+      let reader = null;
+      let probe = null;
+      let fetchUrl = '';
+      let failure = '';
+      const timers = [0, 0];
+
+      const state = () => esw_state(handle);
+      const run = (kind, arg = 0) => exec(esw_input(handle, Date.now(), kind, arg));
+      const runText = (kind, text) => {
+        const bytes = encoder.encode(text);
+        write(bytes);
+        run(kind, bytes.length);
+      };
+
+      // Carries out what the engine asked for, once the call that asked has returned.
+      function exec(len) {
+        for (const [tag, num, text] of records(len)) {
+          switch (tag) {
+            case 70: // F
+              if (state() !== CLOSED) startFetch(num, text);
+              break;
+            case 65: // A
+              abort();
+              break;
+            case 79: // O
+              host.open(text);
+              break;
+            case 77: // M
+              host.messages(text);
+              break;
+            case 69: // E
+              host.error(num & 3, num >>> 8, text, (num & 4) !== 0);
+              break;
+            case 82: // R
+            case 73: // I
+              if (state() === CLOSED) break;
+              {
+                const t = tag === 82 ? 0 : 1;
+                clearTimeout(timers[t]);
+                timers[t] = setTimeout(() => run(TIMER, t), num);
+              }
+              break;
+            default: // r, i: clear
+              clearTimeout(timers[tag === 114 ? 0 : 1]);
+          }
+        }
+      }
+
+      function abort() {
+        generation++;
+        const r = reader;
+        const c = controller;
+        reader = controller = null;
+        r?.cancel().catch(() => {});
+        c?.abort();
+      }
+
+      /** `promise.then(…)`, ignored once the attempt it belongs to is gone. */
+      function watch(promise, ok, err) {
+        const gen = generation;
+        promise.then(
+          (v) => gen === generation && ok(v, gen),
+          (e) => gen === generation && err(e),
+        );
+      }
+
+      // A rejection we did not cause by aborting is a network error, except an abort by someone
+      // else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
+      function onFailure(err) {
+        runText(field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
+      }
+
+      function startFetch(attempt, text) {
+        const [url, lastEventId] = text.split('\r');
+        const gen = generation;
+        let c;
+        let promise;
+        try {
+          const init = host.init(attempt);
+          const headers = init.headers instanceof Headers ? init.headers : new Headers();
+          if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
+          if (lastEventId) headers.set('Last-Event-ID', lastEventId);
+          init.headers = headers;
+          c = new AbortController();
+          init.signal = c.signal;
+          promise = host.fetch(url, init);
+        } catch (err) {
+          return runText(FAILED, field(err, 'message'));
+        }
+        if (gen !== generation) {
+          // Closed while `fetch` ran (a custom fetch may call back into the source).
+          c.abort();
+          return;
+        }
+        controller = c;
+        fetchUrl = url;
+        watch(promise, onResponse, onFetchError);
+      }
+
+      function onResponse(res, gen) {
+        const headers = res.headers;
+        const type = headers.get('content-type');
+        const retryAfter = headers.get('retry-after');
+        const parts = [type ?? '', res.url, retryAfter ?? ''].map((s) => encoder.encode(s));
+        write(...parts);
+        // An HTTP-date Retry-After: the JS clock knows the wall time.
+        const date = retryAfter == null ? NaN : Date.parse(retryAfter) - Date.now();
+        const len = (s, bytes) => (s == null ? -1 : bytes.length);
+        exec(esw_response(handle, Date.now(), res.status, len(type, parts[0]), parts[1].length, len(retryAfter, parts[2]), date));
+        if (gen !== generation || state() !== OPEN) return;
+        if (!res.body) return run(END);
+        reader = res.body.getReader();
+        read();
+      }
+
+      function read() {
+        watch(reader.read(), onChunk, onFailure);
+      }
+
+      function onChunk(result, gen) {
+        if (result.done) {
+          reader = null;
+          return run(END);
+        }
+        const chunk = result.value;
+        if (chunk) {
+          write(chunk);
+          run(BODY, chunk.length);
+        }
+        if (gen === generation) read();
+      }
+
+      // A rejected fetch is either a network error (retry) or a CORS failure (fail). Both reject
+      // with the same TypeError, so a `no-cors` request settles it: it succeeds only if the
+      // server answered.
+      function onFetchError(err) {
+        if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
+        failure = field(err, 'message');
+        probe = new AbortController();
+        const init = { mode: 'no-cors', cache: 'no-store', credentials: withCredentials ? 'include' : 'same-origin', signal: probe.signal };
+        let answer;
+        try {
+          answer = g.fetch(fetchUrl, init);
+        } catch (e) {
+          answer = Promise.reject(e);
+        }
+        const gen = generation;
+        answer.then(
+          () => {
+            probe?.abort();
+            probe = null;
+            if (gen === generation) runText(FAILED, 'the response failed the CORS check');
+          },
+          () => gen === generation && runText(NETWORK_ERROR, failure),
+        );
+      }
+
+      this.start = () => run(START);
+      this.close = () => run(CLOSE);
+      this.online = () => run(ONLINE);
+      this.free = () => {
+        esw_free(handle);
+        handle = 0;
+      };
+    }
+  };
+}

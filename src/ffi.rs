@@ -1,0 +1,394 @@
+//! The script-tag build's binding: the engine behind a plain C ABI, with no wasm-bindgen glue and
+//! no imports, driven by `js/driver.js` (which owns fetch, the body reader and the timers).
+//!
+//! Protocol, all little endian:
+//! - JS writes an input's bytes (strings as UTF-8, body chunks) into the scratch buffer
+//!   ([`esw_scratch`] returns where), then calls an input function with their lengths.
+//! - Every input function returns the length of the output buffer ([`esw_out`] returns where):
+//!   the engine's actions as records of a tag byte ([`tag`]), a u32 number and a u32 length
+//!   followed by that many bytes of UTF-8 text. Consecutive messages share one record.
+//! - JS decodes all records before acting on any, since acting may call back in.
+
+use crate::engine::{Action, Engine, Input, Output, Response, Timer};
+use crate::options;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+/// Output record tags.
+pub mod tag {
+    /// Number: the attempt; text: the URL, CR, the `Last-Event-ID` value as a byte string (one
+    /// char per UTF-8 byte; empty: send none).
+    pub const FETCH: u8 = b'F';
+    pub const ABORT: u8 = b'A';
+    /// Text: the origin.
+    pub const OPEN: u8 = b'O';
+    /// Text: `type CR data CR id CR` per event (an empty type means `message`).
+    pub const MESSAGES: u8 = b'M';
+    /// Number: readyState | willRetry << 2 | status << 8 (status 0: no response); text: message.
+    pub const ERROR: u8 = b'E';
+    /// Set the reconnect / inactivity timer; number: the delay in ms (at most `i32::MAX`).
+    pub const SET_RECONNECT: u8 = b'R';
+    pub const SET_INACTIVITY: u8 = b'I';
+    pub const CLEAR_RECONNECT: u8 = b'r';
+    pub const CLEAR_INACTIVITY: u8 = b'i';
+}
+
+/// Input kinds for [`esw_input`]; `arg` is a scratch length or the timer.
+pub mod kind {
+    pub const START: u32 = 0;
+    /// `arg` bytes of body in the scratch buffer.
+    pub const BODY: u32 = 1;
+    pub const END: u32 = 2;
+    /// A message of `arg` bytes in the scratch buffer.
+    pub const NETWORK_ERROR: u32 = 3;
+    pub const FAILED: u32 = 4;
+    /// `arg` 0: reconnect, 1: inactivity.
+    pub const TIMER: u32 = 5;
+    pub const ONLINE: u32 = 6;
+    pub const CLOSE: u32 = 7;
+}
+
+/// Encodes actions as output records.
+#[derive(Debug, Default)]
+pub struct Encoder {
+    pub buf: Vec<u8>,
+    /// Where the open record's length field is.
+    len_at: usize,
+    /// The open record is a message batch that more messages may join.
+    batching: bool,
+}
+
+impl Encoder {
+    /// Starts the output of a new call.
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.batching = false;
+    }
+
+    fn record(&mut self, tag: u8, num: u32) {
+        self.batching = false;
+        self.buf.push(tag);
+        self.buf.extend_from_slice(&num.to_le_bytes());
+        self.len_at = self.buf.len();
+        self.buf.extend_from_slice(&[0; 4]);
+    }
+
+    fn text(&mut self, parts: &[&[u8]]) {
+        for part in parts {
+            self.buf.extend_from_slice(part);
+        }
+        let len = (self.buf.len() - self.len_at - 4) as u32;
+        self.buf[self.len_at..self.len_at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+}
+
+impl Output for Encoder {
+    fn action(&mut self, action: Action<'_>) {
+        match action {
+            Action::Message { event, .. } => {
+                if !self.batching {
+                    self.record(tag::MESSAGES, 0);
+                    self.batching = true;
+                }
+                let ty = if event.event_type == "message" { "" } else { event.event_type };
+                self.text(&[ty.as_bytes(), b"\r", event.data.as_bytes(), b"\r", event.id.as_bytes(), b"\r"]);
+            }
+            Action::Comment(_) => {}
+            Action::Fetch(r) => {
+                self.record(tag::FETCH, r.attempt);
+                self.text(&[r.url.as_bytes(), b"\r"]);
+                let mut id = String::new();
+                id.extend(r.last_event_id.unwrap_or("").bytes().map(char::from));
+                self.text(&[id.as_bytes()]);
+            }
+            Action::Abort => self.record(tag::ABORT, 0),
+            Action::Open { origin } => {
+                self.record(tag::OPEN, 0);
+                self.text(&[origin.as_bytes()]);
+            }
+            Action::Error(e) => {
+                let num = e.ready_state as u32 | u32::from(e.will_retry) << 2 | u32::from(e.status.unwrap_or(0)) << 8;
+                self.record(tag::ERROR, num);
+                self.text(&[e.message.as_bytes()]);
+            }
+            Action::SetTimer(timer, ms) => {
+                let t = if timer == Timer::Reconnect { tag::SET_RECONNECT } else { tag::SET_INACTIVITY };
+                // setTimeout takes a signed 32-bit delay; longer ones would fire at once.
+                self.record(t, ms.min(i32::MAX as u64) as u32);
+            }
+            Action::ClearTimer(timer) => {
+                self.record(if timer == Timer::Reconnect { tag::CLEAR_RECONNECT } else { tag::CLEAR_INACTIVITY }, 0);
+            }
+        }
+    }
+}
+
+/// Every source of this module instance, with the shared scratch and output buffers.
+#[derive(Debug, Default)]
+pub struct Sources {
+    engines: Vec<Option<Engine>>,
+    pub scratch: Vec<u8>,
+    pub out: Encoder,
+}
+
+/// The UTF-8 text at `bytes[*at..*at + len]` (JS wrote it with TextEncoder), advancing `at`.
+fn take_str(bytes: &[u8], at: &mut usize, len: usize) -> String {
+    let s = bytes.get(*at..*at + len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
+    *at += len;
+    s.into()
+}
+
+impl Sources {
+    /// The first `len` bytes of the scratch buffer, grown as needed.
+    pub fn scratch(&mut self, len: usize) -> &mut [u8] {
+        if self.scratch.len() < len {
+            self.scratch.resize(len, 0);
+        }
+        &mut self.scratch[..len]
+    }
+
+    /// A new source from the scratch buffer: `ncfg` numbers (f64) indexed by
+    /// [`options::cfg`], then the URL, the initial last event ID and, unless `param_len` is
+    /// negative, the `lastEventIdQueryParam` name. Returns its handle (never 0).
+    pub fn create(&mut self, ncfg: usize, url_len: usize, id_len: usize, param_len: i32) -> u32 {
+        let bytes = &self.scratch;
+        let nums: Vec<f64> = (0..ncfg)
+            .map(|i| bytes.get(i * 8..i * 8 + 8).map_or(-1.0, |b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))))
+            .collect();
+        let mut at = ncfg * 8;
+        let url = take_str(bytes, &mut at, url_len);
+        let id = take_str(bytes, &mut at, id_len);
+        let param = (param_len >= 0).then(|| take_str(bytes, &mut at, param_len as usize));
+        let engine = Engine::new(options::config(url, id, param, &nums));
+        let slot = match self.engines.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.engines.push(None);
+                self.engines.len() - 1
+            }
+        };
+        self.engines[slot] = Some(engine);
+        slot as u32 + 1
+    }
+
+    fn engine(&mut self, handle: u32) -> Option<&mut Engine> {
+        self.engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut)
+    }
+
+    /// Feeds an input (see [`kind`]) to the source `handle`; returns the output length.
+    pub fn input(&mut self, handle: u32, now: f64, kind: u32, arg: usize) -> usize {
+        self.out.clear();
+        let Sources { engines, scratch, out } = self;
+        let Some(engine) = engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut) else {
+            return 0;
+        };
+        let text = || scratch.get(..arg).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
+        let input = match kind {
+            kind::START => Input::Start,
+            kind::BODY => Input::Body(scratch.get(..arg).unwrap_or(&[])),
+            kind::END => Input::End,
+            kind::NETWORK_ERROR => Input::NetworkError(text()),
+            kind::FAILED => Input::Failed(text()),
+            kind::TIMER => Input::Timer(if arg == 0 { Timer::Reconnect } else { Timer::Inactivity }),
+            kind::ONLINE => Input::Online,
+            _ => Input::Close,
+        };
+        engine.handle(now as u64, input, out);
+        out.buf.len()
+    }
+
+    /// The response head: the scratch buffer holds the Content-Type (unless `ct_len` is
+    /// negative), the final URL and the `Retry-After` value (unless `ra_len` is negative);
+    /// `ra_date` is that value read as an HTTP-date, in ms from now (NaN if it is not one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn response(
+        &mut self,
+        handle: u32,
+        now: f64,
+        status: u32,
+        ct_len: i32,
+        url_len: usize,
+        ra_len: i32,
+        ra_date: f64,
+    ) -> usize {
+        self.out.clear();
+        let Sources { engines, scratch, out } = self;
+        let Some(engine) = engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut) else {
+            return 0;
+        };
+        let mut at = 0;
+        let content_type = (ct_len >= 0).then(|| take_str(scratch, &mut at, ct_len as usize));
+        let url = take_str(scratch, &mut at, url_len);
+        let retry_after = (ra_len >= 0).then(|| take_str(scratch, &mut at, ra_len as usize)).and_then(|v| {
+            crate::retry::parse_retry_after(&v, None).or_else(|| ra_date.is_finite().then(|| ra_date.max(0.0) as u64))
+        });
+        let res = Response {
+            status: status.min(u32::from(u16::MAX)) as u16,
+            content_type: content_type.as_deref(),
+            url: &url,
+            retry_after,
+        };
+        engine.handle(now as u64, Input::Response(res), out);
+        out.buf.len()
+    }
+
+    /// The source's readyState (CLOSED once freed).
+    pub fn ready_state(&mut self, handle: u32) -> u32 {
+        self.engine(handle).map_or(2, |e| e.ready_state() as u32)
+    }
+
+    pub fn free(&mut self, handle: u32) {
+        if let Some(slot) = self.engines.get_mut((handle as usize).wrapping_sub(1)) {
+            *slot = None;
+        }
+    }
+}
+
+thread_local! {
+    // One thread on wasm32; no export calls JS, so no borrow is ever re-entered.
+    static SOURCES: RefCell<Sources> = RefCell::new(Sources::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut Sources) -> R) -> R {
+    SOURCES.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Where to write `len` bytes of input.
+#[no_mangle]
+pub extern "C" fn esw_scratch(len: usize) -> *mut u8 {
+    with(|s| s.scratch(len).as_mut_ptr())
+}
+
+/// Where the last call's output records are.
+#[no_mangle]
+pub extern "C" fn esw_out() -> *const u8 {
+    with(|s| s.out.buf.as_ptr())
+}
+
+/// See [`Sources::create`].
+#[no_mangle]
+pub extern "C" fn esw_new(ncfg: usize, url_len: usize, id_len: usize, param_len: i32) -> u32 {
+    with(|s| s.create(ncfg, url_len, id_len, param_len))
+}
+
+/// See [`Sources::input`].
+#[no_mangle]
+pub extern "C" fn esw_input(handle: u32, now: f64, kind: u32, arg: usize) -> usize {
+    with(|s| s.input(handle, now, kind, arg))
+}
+
+/// See [`Sources::response`].
+#[no_mangle]
+pub extern "C" fn esw_response(
+    handle: u32,
+    now: f64,
+    status: u32,
+    ct_len: i32,
+    url_len: usize,
+    ra_len: i32,
+    ra_date: f64,
+) -> usize {
+    with(|s| s.response(handle, now, status, ct_len, url_len, ra_len, ra_date))
+}
+
+#[no_mangle]
+pub extern "C" fn esw_state(handle: u32) -> u32 {
+    with(|s| s.ready_state(handle))
+}
+
+#[no_mangle]
+pub extern "C" fn esw_free(handle: u32) {
+    with(|s| s.free(handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// Decoded output records: (tag, number, text).
+    fn records(buf: &[u8]) -> Vec<(u8, u32, String)> {
+        let mut out = vec![];
+        let mut i = 0;
+        while i < buf.len() {
+            let num = u32::from_le_bytes(buf[i + 1..i + 5].try_into().unwrap());
+            let len = u32::from_le_bytes(buf[i + 5..i + 9].try_into().unwrap()) as usize;
+            out.push((buf[i], num, String::from_utf8(buf[i + 9..i + 9 + len].to_vec()).unwrap()));
+            i += 9 + len;
+        }
+        out
+    }
+
+    fn create(s: &mut Sources, nums: &[f64], url: &str, id: &str, param: Option<&str>) -> u32 {
+        let mut bytes: Vec<u8> = nums.iter().flat_map(|n| n.to_le_bytes()).collect();
+        bytes.extend_from_slice(url.as_bytes());
+        bytes.extend_from_slice(id.as_bytes());
+        bytes.extend_from_slice(param.unwrap_or("").as_bytes());
+        s.scratch(bytes.len()).copy_from_slice(&bytes);
+        s.create(nums.len(), url.len(), id.len(), param.map_or(-1, |p| p.len() as i32))
+    }
+
+    fn input(s: &mut Sources, h: u32, kind: u32, bytes: &[u8]) -> Vec<(u8, u32, String)> {
+        s.scratch(bytes.len()).copy_from_slice(bytes);
+        let len = s.input(h, 0.0, kind, bytes.len());
+        records(&s.out.buf[..len])
+    }
+
+    fn respond(s: &mut Sources, h: u32, status: u32, content_type: &str) -> Vec<(u8, u32, String)> {
+        s.scratch(content_type.len()).copy_from_slice(content_type.as_bytes());
+        let len = s.response(h, 0.0, status, content_type.len() as i32, 0, -1, f64::NAN);
+        records(&s.out.buf[..len])
+    }
+
+    const NATIVE: [f64; 9] = [0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0];
+
+    #[test]
+    fn a_stream_end_to_end() {
+        let mut s = Sources::default();
+        let h = create(&mut s, &NATIVE, "http://127.0.0.1/s", "é", None);
+        assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "http://127.0.0.1/s\r\u{c3}\u{a9}".into())]);
+        assert_eq!(respond(&mut s, h, 200, "text/event-stream"), [(tag::OPEN, 0, "http://127.0.0.1".into())]);
+        let got = input(&mut s, h, kind::BODY, b"data: a\n\nevent: x\ndata: b\nid: 7\n\n: c\n");
+        assert_eq!(got, [(tag::MESSAGES, 0, "\ra\r\u{e9}\rx\rb\r7\r".into())]);
+        // Each call starts its own records, even right after a message batch.
+        assert_eq!(input(&mut s, h, kind::BODY, b"data: d\n\n"), [(tag::MESSAGES, 0, "\rd\r7\r".into())]);
+        let got = input(&mut s, h, kind::END, b"");
+        assert_eq!(
+            got,
+            [(tag::ERROR, 4, "the server closed the connection".into()), (tag::SET_RECONNECT, 3000, "".into())]
+        );
+        assert_eq!(s.ready_state(h), 0);
+        assert_eq!(input(&mut s, h, kind::TIMER, &[]), [(tag::FETCH, 2, "http://127.0.0.1/s\r7".into())]);
+        assert_eq!(input(&mut s, h, kind::CLOSE, b""), [(tag::ABORT, 0, "".into())]);
+        assert_eq!(s.ready_state(h), 2);
+        s.free(h);
+        s.free(h);
+        assert_eq!(s.ready_state(h), 2);
+        assert_eq!(input(&mut s, h, kind::START, b""), []);
+    }
+
+    #[test]
+    fn failures_carry_status_and_state() {
+        let mut s = Sources::default();
+        let h = create(&mut s, &NATIVE, "http://127.0.0.1/s", "", None);
+        input(&mut s, h, kind::START, b"");
+        let got = respond(&mut s, h, 404, "text/html");
+        assert_eq!(got[0], (tag::ABORT, 0, "".into()));
+        assert_eq!(got[1], (tag::ERROR, 2 | 404 << 8, "the response status is not 200".into()));
+        let h2 = create(&mut s, &NATIVE, "ftp://x/", "", None);
+        assert_ne!(h, h2);
+        assert_eq!(input(&mut s, h2, kind::START, b"")[0].1, 2);
+    }
+
+    #[test]
+    fn handles_are_reused_after_free() {
+        let mut s = Sources::default();
+        let a = create(&mut s, &NATIVE, "http://127.0.0.1/a", "", None);
+        let b = create(&mut s, &NATIVE, "http://127.0.0.1/b", "", Some("last"));
+        s.free(a);
+        let c = create(&mut s, &NATIVE, "http://127.0.0.1/c", "", None);
+        assert_eq!(c, a);
+        assert_eq!(input(&mut s, b, kind::START, b"")[0].2, "http://127.0.0.1/b\r");
+    }
+}

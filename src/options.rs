@@ -1,0 +1,87 @@
+//! The options as the JS class hands them to a binding: the numeric ones in one array indexed by
+//! [`cfg`], already validated and normalized (`js/event-source.js`), plus three strings. Both
+//! bindings (`wasm`, `ffi`) build their [`Config`] here.
+
+use crate::engine::Config;
+use crate::parser::Limits;
+use crate::retry::RetryPolicy;
+
+/// Indexes into the numeric options.
+pub mod cfg {
+    pub const WITH_CREDENTIALS: usize = 0;
+    pub const INITIAL_DELAY: usize = 1;
+    /// Negative: no cap.
+    pub const MAX_DELAY: usize = 2;
+    pub const MULTIPLIER: usize = 3;
+    pub const JITTER: usize = 4;
+    /// Negative: no limit.
+    pub const MAX_RETRIES: usize = 5;
+    pub const INACTIVITY_TIMEOUT: usize = 6;
+    pub const MAX_LINE_LENGTH: usize = 7;
+    pub const MAX_EVENT_SIZE: usize = 8;
+    /// A random number in [0, 1) seeding the jitter.
+    pub const SEED: usize = 9;
+    /// Check a failed fetch with a `no-cors` probe to tell a CORS failure (fatal) from a
+    /// network error (retried): only where CORS exists.
+    pub const PROBE_CORS: usize = 10;
+    /// The statuses that reconnect instead of failing follow from here.
+    pub const RETRY_ON_STATUS: usize = 11;
+}
+
+/// The number at `i`, or -1 (unset) past the end.
+pub fn num(c: &[f64], i: usize) -> f64 {
+    c.get(i).copied().unwrap_or(-1.0)
+}
+
+/// The engine's configuration from the options.
+pub fn config(url: String, last_event_id: String, last_event_id_param: Option<String>, c: &[f64]) -> Config {
+    let opt = |i: usize| Some(num(c, i)).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
+    let defaults = RetryPolicy::NATIVE;
+    let mut config = Config::new(url);
+    config.with_credentials = num(c, cfg::WITH_CREDENTIALS) > 0.0;
+    config.last_event_id = last_event_id;
+    config.retry = RetryPolicy {
+        initial_delay: opt(cfg::INITIAL_DELAY).unwrap_or(defaults.initial_delay),
+        max_delay: opt(cfg::MAX_DELAY).unwrap_or(defaults.max_delay),
+        multiplier: num(c, cfg::MULTIPLIER),
+        jitter: num(c, cfg::JITTER),
+    };
+    config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
+    config.retry_on_status = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
+    config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
+    config.last_event_id_param = last_event_id_param;
+    let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
+    config.limits = Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
+    config.seed = (num(c, cfg::SEED) * 9_007_199_254_740_991.0) as u64;
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_native() {
+        let c = config("http://x/".into(), String::new(), None, &[0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(c.retry, RetryPolicy::NATIVE);
+        assert_eq!(c.max_retries, None);
+        assert_eq!(c.limits, Limits::default());
+        assert!(!c.with_credentials);
+        assert!(c.retry_on_status.is_empty());
+    }
+
+    #[test]
+    fn every_option_lands() {
+        let nums = [1.0, 500.0, 8000.0, 2.0, 0.5, 3.0, 10_000.0, 64.0, 128.0, 0.5, 1.0, 502.0, 503.0];
+        let c = config("http://x/".into(), "7".into(), Some("last".into()), &nums);
+        assert!(c.with_credentials);
+        assert_eq!(c.last_event_id, "7");
+        assert_eq!(c.last_event_id_param.as_deref(), Some("last"));
+        assert_eq!(c.retry, RetryPolicy { initial_delay: 500, max_delay: 8000, multiplier: 2.0, jitter: 0.5 });
+        assert_eq!(c.max_retries, Some(3));
+        assert_eq!(c.inactivity_timeout, 10_000);
+        assert_eq!(c.limits, Limits { max_line_len: Some(64), max_event_size: Some(128) });
+        assert_eq!(c.retry_on_status, vec![502, 503]);
+        assert_ne!(c.seed, 0);
+    }
+}
