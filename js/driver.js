@@ -156,7 +156,12 @@ export function defineSource(exports) {
           const init = host.init(attempt);
           const headers = init.headers instanceof Headers ? init.headers : new Headers();
           if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-          if (lastEventId) headers.set('Last-Event-ID', lastEventId);
+          if (lastEventId) {
+            // A header value is a byte string: the id's UTF-8 bytes, one char each.
+            let bytes = '';
+            for (const b of encoder.encode(lastEventId)) bytes += String.fromCharCode(b);
+            headers.set('Last-Event-ID', bytes);
+          }
           init.headers = headers;
           c = new AbortController();
           init.signal = c.signal;

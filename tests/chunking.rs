@@ -64,3 +64,31 @@ proptest! {
         prop_assert_eq!(whole, chunked);
     }
 }
+
+/// Bytes biased towards UTF-8 lead and continuation bytes, where decoders disagree.
+fn utf8ish() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        any::<u8>(),
+        0x80u8..=0xBF,
+        0xC0u8..=0xF7,
+        Just(0xE0u8),
+        Just(0xEDu8),
+        Just(0xF0u8),
+        Just(0xF4u8),
+        Just(b'a')
+    ];
+    proptest::collection::vec(byte, 0..64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5000))]
+
+    // spec (Encoding): one U+FFFD per maximal subpart, which Rust's from_utf8_lossy also does.
+    #[test]
+    fn lossy_decoding_matches_the_whatwg_decoder(bytes in utf8ish()) {
+        let mut ours = String::new();
+        eventsource_wasm::utf8::push_lossy(&mut ours, &bytes);
+        prop_assert_eq!(&ours, &String::from_utf8_lossy(&bytes));
+        prop_assert_eq!(eventsource_wasm::utf8::decode(&bytes), String::from_utf8_lossy(&bytes));
+    }
+}
