@@ -18,7 +18,7 @@ await build({
 const shapes = quick
   ? [{ label: '64 B', size: 64, count: 20000 }, { label: '4 KB', size: 4096, count: 2000 }, { label: '1 MB', size: 1 << 20, count: 8 }]
   : [{ label: '64 B', size: 64, count: 200000 }, { label: '4 KB', size: 4096, count: 8000 }, { label: '1 MB', size: 1 << 20, count: 32 }];
-const impls = ['native', 'eventsource-wasm', 'event-source-polyfill', 'eventsource'];
+const impls = ['native', 'eventsource-wasm', 'eventsource-wasm (script tag)', 'event-source-polyfill', 'eventsource'];
 const rounds = quick ? 1 : 3;
 
 const server = await startServer();
