@@ -37,3 +37,23 @@ test('node: the script-tag build is a different class from the npm build', () =>
 test('node: relative URLs need a base, so they throw SyntaxError', () => {
   assert.throws(() => new EventSource('/relative'), { name: 'SyntaxError' });
 });
+
+test('node script: without DecompressionStream the source reports why and closes', async () => {
+  const saved = globalThis.DecompressionStream;
+  const before = globalThis.EventSourceWasm;
+  try {
+    delete globalThis.DecompressionStream;
+    // A fresh copy of the script (a distinct module URL), so its wasm has not been loaded yet.
+    await import('../../pkg/eventsource-wasm.min.js?without-decompression');
+    const Fresh = globalThis.EventSourceWasm;
+    assert.notEqual(Fresh, before);
+    const es = new Fresh(`${server.origin}/sse/messages?n=1`);
+    const error = await new Promise((resolve) => (es.onerror = resolve));
+    assert.equal(es.readyState, Fresh.CLOSED);
+    assert.match(error.message, /DecompressionStream/);
+    assert.equal(error.willRetry, false);
+  } finally {
+    globalThis.DecompressionStream = saved;
+    globalThis.EventSourceWasm = before;
+  }
+});
