@@ -1,0 +1,91 @@
+//! Property test of the script-tag build's C-ABI layer (`src/ffi.rs`): any sequence of inputs,
+//! with any bytes and lengths, leaves well-formed output records and never panics (in wasm a
+//! panic traps and leaves every source of the module unusable).
+#![cfg(all(feature = "ffi", not(target_arch = "wasm32")))]
+
+use eventsource_wasm::ffi::{kind, Sources};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Create(Vec<f64>, String, String, Option<String>),
+    Input(u32, u32, Vec<u8>, usize),
+    Response(u32, u32, String, String, Option<String>),
+    Free(u32),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let nums = proptest::collection::vec(prop_oneof![any::<f64>(), -1.0..70_000.0f64, Just(0.0), Just(1.0)], 0..14);
+    let url = prop_oneof![Just("http://127.0.0.1/s".to_string()), ".{0,24}", Just("data:,x".to_string())];
+    prop_oneof![
+        (nums, url, ".{0,8}", proptest::option::of("[a-z]{0,6}")).prop_map(|(n, u, i, p)| Step::Create(n, u, i, p)),
+        (0u32..4, 0u32..9, proptest::collection::vec(any::<u8>(), 0..96), any::<usize>())
+            .prop_map(|(h, k, b, a)| Step::Input(h, k, b, a)),
+        (
+            0u32..4,
+            prop_oneof![Just(200u32), Just(204), Just(404), Just(503), any::<u32>()],
+            prop_oneof![Just("text/event-stream".to_string()), ".{0,20}"],
+            ".{0,20}",
+            proptest::option::of("[0-9a-zA-Z ,:]{0,30}")
+        )
+            .prop_map(|(h, s, ct, u, ra)| Step::Response(h, s, ct, u, ra)),
+        (0u32..4).prop_map(Step::Free),
+    ]
+}
+
+/// Checks that `buf` is a sequence of complete records with UTF-8 text.
+fn well_formed(buf: &[u8]) -> bool {
+    let mut i = 0;
+    while i < buf.len() {
+        let Some(head) = buf.get(i..i + 9) else { return false };
+        let len = u32::from_le_bytes([head[5], head[6], head[7], head[8]]) as usize;
+        let Some(text) = buf.get(i + 9..i + 9 + len) else { return false };
+        if core::str::from_utf8(text).is_err() || !b"FAOMERIri".contains(&head[0]) {
+            return false;
+        }
+        i += 9 + len;
+    }
+    true
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn any_input_sequence_gives_well_formed_records(steps in proptest::collection::vec(step(), 1..40)) {
+        let mut s = Sources::default();
+        let mut now = 0.0;
+        for st in steps {
+            now += 10.0;
+            let len = match st {
+                Step::Create(nums, url, id, param) => {
+                    let mut bytes: Vec<u8> = nums.iter().flat_map(|n| n.to_le_bytes()).collect();
+                    bytes.extend_from_slice(url.as_bytes());
+                    bytes.extend_from_slice(id.as_bytes());
+                    bytes.extend_from_slice(param.as_deref().unwrap_or("").as_bytes());
+                    s.scratch(bytes.len()).copy_from_slice(&bytes);
+                    let h = s.create(nums.len(), url.len(), id.len(), param.map_or(-1, |p| p.len() as i32));
+                    prop_assert!(h > 0);
+                    continue;
+                }
+                Step::Input(h, k, bytes, arg) => {
+                    s.scratch(bytes.len()).copy_from_slice(&bytes);
+                    // The length is the bytes written, or anything when it is not a length.
+                    let arg = if k == kind::BODY || k == kind::FAILED || k == kind::NETWORK_ERROR { bytes.len() } else { arg % 3 };
+                    s.input(h, now, k, arg)
+                }
+                Step::Response(h, status, ct, url, ra) => {
+                    let bytes = [ct.as_bytes(), url.as_bytes(), ra.as_deref().unwrap_or("").as_bytes()].concat();
+                    s.scratch(bytes.len()).copy_from_slice(&bytes);
+                    s.response(h, now, status, ct.len() as i32, url.len(), ra.as_ref().map_or(-1, |r| r.len() as i32), f64::NAN)
+                }
+                Step::Free(h) => {
+                    s.free(h);
+                    continue;
+                }
+            };
+            prop_assert_eq!(len, s.out.buf.len());
+            prop_assert!(well_formed(&s.out.buf), "malformed output {:?}", s.out.buf);
+        }
+    }
+}
