@@ -90,8 +90,8 @@ impl Output for Encoder {
                     self.record(tag::MESSAGES, 0);
                     self.batching = true;
                 }
-                let ty = if event.event_type == "message" { "" } else { event.event_type };
-                self.text(&[ty.as_bytes(), b"\r", event.data.as_bytes(), b"\r", event.id.as_bytes(), b"\r"]);
+                let [ty, data, id] = options::batch_fields(&event);
+                self.text(&[ty.as_bytes(), b"\r", data.as_bytes(), b"\r", id.as_bytes(), b"\r"]);
             }
             Action::Comment(_) => {}
             Action::Fetch(r) => {
@@ -126,6 +126,11 @@ pub struct Sources {
     engines: Vec<Option<Engine>>,
     pub scratch: Vec<u8>,
     pub out: Encoder,
+}
+
+/// Handles count from 1, so that 0 (a freed source on the JS side) is never one.
+fn slot(handle: u32) -> usize {
+    (handle as usize).wrapping_sub(1)
 }
 
 /// The UTF-8 text at `bytes[*at..*at + len]` (JS wrote it with TextEncoder), advancing `at`.
@@ -168,17 +173,17 @@ impl Sources {
         slot as u32 + 1
     }
 
-    fn engine(&mut self, handle: u32) -> Option<&mut Engine> {
-        self.engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut)
+    /// The source `handle` (`None` if freed or never made) with the scratch buffer and the
+    /// output, cleared for the call's records.
+    fn parts(&mut self, handle: u32) -> Option<(&mut Engine, &[u8], &mut Encoder)> {
+        self.out.clear();
+        let engine = self.engines.get_mut(slot(handle))?.as_mut()?;
+        Some((engine, &self.scratch, &mut self.out))
     }
 
     /// Feeds an input (see [`kind`]) to the source `handle`; returns the output length.
     pub fn input(&mut self, handle: u32, now: f64, kind: u32, arg: usize) -> usize {
-        self.out.clear();
-        let Sources { engines, scratch, out } = self;
-        let Some(engine) = engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut) else {
-            return 0;
-        };
+        let Some((engine, scratch, out)) = self.parts(handle) else { return 0 };
         let text = || scratch.get(..arg).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
         let input = match kind {
             kind::START => Input::Start,
@@ -208,11 +213,7 @@ impl Sources {
         ra_len: i32,
         ra_date: f64,
     ) -> usize {
-        self.out.clear();
-        let Sources { engines, scratch, out } = self;
-        let Some(engine) = engines.get_mut((handle as usize).wrapping_sub(1)).and_then(Option::as_mut) else {
-            return 0;
-        };
+        let Some((engine, scratch, out)) = self.parts(handle) else { return 0 };
         let mut at = 0;
         let content_type = (ct_len >= 0).then(|| take_str(scratch, &mut at, ct_len as usize));
         let url = take_str(scratch, &mut at, url_len);
@@ -226,13 +227,13 @@ impl Sources {
     }
 
     /// The source's readyState (CLOSED once freed).
-    pub fn ready_state(&mut self, handle: u32) -> u32 {
-        self.engine(handle).map_or(2, |e| e.ready_state() as u32)
+    pub fn ready_state(&self, handle: u32) -> u32 {
+        self.engines.get(slot(handle)).and_then(Option::as_ref).map_or(2, |e| e.ready_state() as u32)
     }
 
     pub fn free(&mut self, handle: u32) {
-        if let Some(slot) = self.engines.get_mut((handle as usize).wrapping_sub(1)) {
-            *slot = None;
+        if let Some(engine) = self.engines.get_mut(slot(handle)) {
+            *engine = None;
         }
     }
 }

@@ -1,9 +1,9 @@
-//! The options as the JS class hands them to a binding: the numeric ones in one array indexed by
-//! [`cfg`], already validated and normalized (`js/event-source.js`), plus three strings. Both
-//! bindings (`wasm`, `ffi`) build their [`Config`] here.
+//! What both bindings (`wasm`, `ffi`) and the JS class agree on: the options as the class hands
+//! them over (the numeric ones in one array indexed by [`cfg`], already validated and normalized
+//! by `js/event-source.js`, plus three strings), and the fields of an event in a message batch.
 
 use crate::engine::Config;
-use crate::parser::Limits;
+use crate::parser::{Event, Limits};
 use crate::retry::RetryPolicy;
 
 /// Indexes into the numeric options.
@@ -56,9 +56,23 @@ pub fn config(url: String, last_event_id: String, last_event_id_param: Option<St
     config
 }
 
+/// An event's fields as a message batch carries them, each followed by CR (which none can
+/// contain): type, data, id, with an empty type for `message`, the common case.
+pub fn batch_fields<'a>(event: &Event<'a>) -> [&'a str; 3] {
+    let ty = if event.event_type == "message" { "" } else { event.event_type };
+    [ty, event.data, event.id]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_leave_the_message_type_out() {
+        let event = |event_type| Event { event_type, data: "d", id: "7" };
+        assert_eq!(batch_fields(&event("message")), ["", "d", "7"]);
+        assert_eq!(batch_fields(&event("tick")), ["tick", "d", "7"]);
+    }
 
     #[test]
     fn defaults_are_native() {

@@ -46,14 +46,13 @@ impl Output for Ops {
     fn action(&mut self, action: Action<'_>) {
         match action {
             Action::Message { event, .. } => {
+                let [ty, data, id] = options::batch_fields(&event);
                 let b = &mut self.batch;
-                if event.event_type != "message" {
-                    b.push_str(event.event_type);
-                }
+                b.push_str(ty);
                 b.push('\r');
-                b.push_str(event.data);
+                b.push_str(data);
                 b.push('\r');
-                b.push_str(event.id);
+                b.push_str(id);
                 b.push('\r');
             }
             Action::Fetch(r) => self.push(Op::Fetch {
