@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { minify } from 'terser';
 
 const out = 'pkg';
 mkdirSync(out, { recursive: true });
@@ -12,10 +13,13 @@ const common = { bundle: true, loader: { '.wasm': 'binary', '.deflate': 'base64'
 // The ESM entry: readable, bundlers minify it again anyway.
 await build({ ...common, entryPoints: ['js/entry.js'], format: 'esm', outfile: `${out}/index.js` });
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
-// The script tag: one self-contained file.
-await build({ ...common, entryPoints: ['js/script.js'], format: 'iife', minify: true, outfile: `${out}/eventsource-wasm.min.js` });
+// The script tag: one self-contained file, minified by terser (about 200 B smaller gzipped than
+// esbuild's minifier here).
+const script = await build({ ...common, entryPoints: ['js/script.js'], format: 'iife', write: false, outfile: 'script.js' });
+const minified = await minify(script.outputFiles[0].text, { ecma: 2022, compress: { passes: 3 }, mangle: true, format: { comments: false } });
+writeFileSync(`${out}/eventsource-wasm.min.js`, minified.code);
 
-// Size report: raw, minified (esbuild), and gzip -9 of the minified file, by zlib and, where the
+// Size report: raw, minified, and gzip -9 of the minified file, by zlib and, where the
 // gzip command exists, by GNU gzip too (its blocks differ, so it is up to 1% larger here).
 const { transform } = await import('esbuild');
 const { execFileSync } = await import('node:child_process');
@@ -29,7 +33,8 @@ const gnuGzip = (data) => {
 const report = {};
 for (const f of ['eventsource-wasm.min.js', 'index.js']) {
   const raw = readFileSync(`${out}/${f}`, 'utf8');
-  const min = (await transform(raw, { minify: true, format: f === 'index.js' ? 'esm' : 'iife', legalComments: 'none' })).code;
+  // The script-tag file ships minified; the ESM entry is measured as a bundler would minify it.
+  const min = f === 'index.js' ? (await transform(raw, { minify: true, format: 'esm', legalComments: 'none' })).code : raw;
   report[f] = { raw: Buffer.byteLength(raw), min: Buffer.byteLength(min), gzip9: gzipSync(min, { level: 9 }).length, gnuGzip9: gnuGzip(min) };
 }
 for (const [name, path] of [

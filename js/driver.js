@@ -29,6 +29,16 @@ function field(err, name) {
   }
 }
 
+/**
+ * A `Retry-After` header as a wait in ms: delta-seconds, or an HTTP-date measured on the JS
+ * clock (past dates wait 0); NaN without a usable value.
+ */
+function retryAfter(value) {
+  if (value == null) return NaN;
+  const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
+  return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
+}
+
 /** The `Source` class (as `src/wasm` exports it) over an instantiated `ffi` module. */
 export function defineSource(exports) {
   const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
@@ -182,13 +192,9 @@ export function defineSource(exports) {
       function onResponse(res, gen) {
         const headers = res.headers;
         const type = headers.get('content-type');
-        const retryAfter = headers.get('retry-after');
-        const parts = [type ?? '', res.url, retryAfter ?? ''].map((s) => encoder.encode(s));
+        const parts = [type ?? '', res.url].map((s) => encoder.encode(s));
         write(...parts);
-        // An HTTP-date Retry-After: the JS clock knows the wall time.
-        const date = retryAfter == null ? NaN : Date.parse(retryAfter) - Date.now();
-        const len = (s, bytes) => (s == null ? -1 : bytes.length);
-        exec(esw_response(handle, Date.now(), res.status, len(type, parts[0]), parts[1].length, len(retryAfter, parts[2]), date));
+        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : parts[0].length, parts[1].length, retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
         if (!res.body) return run(END);
         reader = res.body.getReader();

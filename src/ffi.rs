@@ -200,9 +200,9 @@ impl Sources {
     }
 
     /// The response head: the scratch buffer holds the Content-Type (unless `ct_len` is
-    /// negative), the final URL and the `Retry-After` value (unless `ra_len` is negative);
-    /// `ra_date` is that value read as an HTTP-date, in ms from now (NaN if it is not one).
-    #[allow(clippy::too_many_arguments)]
+    /// negative) and the final URL; `retry_after` is the `Retry-After` header as a wait in ms
+    /// (NaN without one: `js/driver.js` reads delta-seconds and HTTP-dates, keeping a date
+    /// parser out of this module).
     pub fn response(
         &mut self,
         handle: u32,
@@ -210,16 +210,14 @@ impl Sources {
         status: u32,
         ct_len: i32,
         url_len: usize,
-        ra_len: i32,
-        ra_date: f64,
+        retry_after: f64,
     ) -> usize {
         let Some((engine, scratch, out)) = self.parts(handle) else { return 0 };
         let mut at = 0;
         let content_type = (ct_len >= 0).then(|| take_str(scratch, &mut at, ct_len as usize));
         let url = take_str(scratch, &mut at, url_len);
-        let retry_after = (ra_len >= 0).then(|| take_str(scratch, &mut at, ra_len as usize)).and_then(|v| {
-            crate::retry::parse_retry_after(&v, None).or_else(|| ra_date.is_finite().then(|| ra_date.max(0.0) as u64))
-        });
+        // `as` saturates (an endless wait stays endless); NaN is no header.
+        let retry_after = (retry_after >= 0.0).then(|| retry_after as u64);
         let status = status.min(u32::from(u16::MAX)) as u16;
         let res = Response { status, content_type: content_type.as_deref(), url: &url, retry_after };
         engine.handle(now as u64, Input::Response(res), out);
@@ -286,10 +284,9 @@ pub extern "C" fn esw_response(
     status: u32,
     ct_len: i32,
     url_len: usize,
-    ra_len: i32,
-    ra_date: f64,
+    retry_after: f64,
 ) -> usize {
-    with(|s| s.response(handle, now, status, ct_len, url_len, ra_len, ra_date))
+    with(|s| s.response(handle, now, status, ct_len, url_len, retry_after))
 }
 
 #[no_mangle]
@@ -337,7 +334,7 @@ mod tests {
 
     fn respond(s: &mut Sources, h: u32, status: u32, content_type: &str) -> Vec<(u8, u32, String)> {
         s.scratch(content_type.len()).copy_from_slice(content_type.as_bytes());
-        let len = s.response(h, 0.0, status, content_type.len() as i32, 0, -1, f64::NAN);
+        let len = s.response(h, 0.0, status, content_type.len() as i32, 0, f64::NAN);
         records(&s.out.buf[..len])
     }
 

@@ -82,8 +82,10 @@ pub fn parse_retry_after(value: &str, now_unix_ms: Option<u64>) -> Option<u64> {
         let secs = value.bytes().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
         return Some(secs.saturating_mul(1000));
     }
-    let at = parse_http_date(value)?;
-    Some(at.saturating_mul(1000).saturating_sub(now_unix_ms?))
+    // Without a clock no date can be used: checked first, so callers that never pass one leave
+    // the date parser out of their build.
+    let now = now_unix_ms?;
+    Some(parse_http_date(value)?.saturating_mul(1000).saturating_sub(now))
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.

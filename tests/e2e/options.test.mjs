@@ -440,6 +440,24 @@ add('retryOnStatus honours Retry-After; other statuses fail at once', async (t) 
   assert.equal(r.logged404, 1);
 });
 
+add('Retry-After as an HTTP-date waits until that time', async (t) => {
+  // Whole seconds: a date 3 s ahead is 2 to 3 s away.
+  const date = new Date(Date.now() + 3000).toUTCString();
+  const es = new t.ES(`${t.origin}/sse/status?code=503&retry_after=${t.q(date)}&key=${t.key}`, {
+    retry: { initialDelay: 50, jitter: 0 }, retryOnStatus: [503], maxRetries: 1,
+  });
+  try {
+    await t.until(() => es.readyState === 2, 6000);
+  } finally {
+    es.close();
+  }
+  return { times: (await t.log()).map((r) => r.t_ms) };
+}, (r) => {
+  assert.equal(r.times.length, 2);
+  const gap = r.times[1] - r.times[0];
+  assert.ok(gap >= 1900 && gap <= 3600, `Retry-After: <date 3 s ahead> waited ${gap} ms`);
+});
+
 // 8. inactivityTimeout.
 
 add('inactivityTimeout drops a silent stream and resumes with Last-Event-ID', async (t) => {
