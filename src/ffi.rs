@@ -217,7 +217,7 @@ impl Sources {
         let content_type = (ct_len >= 0).then(|| take_str(scratch, &mut at, ct_len as usize));
         let url = take_str(scratch, &mut at, url_len);
         // `as` saturates (an endless wait stays endless); NaN is no header.
-        let retry_after = (retry_after >= 0.0).then(|| retry_after as u64);
+        let retry_after = (retry_after >= 0.0).then_some(retry_after as u64);
         let status = status.min(u32::from(u16::MAX)) as u16;
         let res = Response { status, content_type: content_type.as_deref(), url: &url, retry_after };
         engine.handle(now as u64, Input::Response(res), out);
