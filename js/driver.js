@@ -77,9 +77,9 @@ export function defineSource(exports) {
       const numbers = new Uint8Array(config.length * 8);
       const view = new DataView(numbers.buffer);
       config.forEach((v, i) => view.setFloat64(i * 8, v, true));
-      const [url, id, param] = [host.url, host.lastEventId, host.lastEventIdParam ?? ''].map((s) => encoder.encode(s));
-      write(numbers, url, id, param);
-      let handle = esw_new(config.length, url.length, id.length, host.lastEventIdParam == null ? -1 : param.length);
+      const id = encoder.encode(host.lastEventId);
+      write(numbers, id);
+      let handle = esw_new(config.length, id.length);
       const probeCors = config[10] > 0;
       const withCredentials = config[0] > 0;
       // Bumped on every abort: callbacks of older attempts compare and give up.
@@ -87,16 +87,17 @@ export function defineSource(exports) {
       let controller = null;
       let reader = null;
       let probe = null;
-      let fetchUrl = '';
+      // The final URL of the response announced last, and the details of the last failure
+      // reported to the engine (its error event's message).
+      let responseUrl = '';
       let failure = '';
       const timers = [0, 0];
 
       const state = () => esw_state(handle);
       const run = (kind, arg = 0) => exec(esw_input(handle, Date.now(), kind, arg));
-      const runText = (kind, text) => {
-        const bytes = encoder.encode(text);
-        write(bytes);
-        run(kind, bytes.length);
+      const report = (kind, message) => {
+        failure = message || (kind === NETWORK_ERROR ? 'network error' : '');
+        run(kind);
       };
 
       // Carries out what the engine asked for, once the call that asked has returned.
@@ -110,13 +111,13 @@ export function defineSource(exports) {
               abort();
               break;
             case 79: // O
-              host.open(text);
+              host.open(responseUrl);
               break;
             case 77: // M
               host.messages(text);
               break;
-            case 69: // E
-              host.error(num & 3, num >>> 8, text, (num & 4) !== 0);
+            case 69: // E (no text: the failure reported last)
+              host.error(num & 3, num >>> 8, text || failure, (num & 4) !== 0);
               break;
             case 82: // R
             case 73: // I
@@ -154,30 +155,19 @@ export function defineSource(exports) {
       // A rejection we did not cause by aborting is a network error, except an abort by someone
       // else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
       function onFailure(err) {
-        runText(field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
+        report(field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
       }
 
-      function startFetch(attempt, text) {
-        const [url, lastEventId] = text.split('\r');
+      // The host builds the request (URL, headers, the last event ID); this side owns the abort
+      // signal and what follows.
+      function startFetch(attempt, lastEventId) {
         const gen = generation;
-        let c;
+        const c = new AbortController();
         let promise;
         try {
-          const init = host.init(attempt);
-          const headers = init.headers instanceof Headers ? init.headers : new Headers();
-          if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-          if (lastEventId) {
-            // A header value is a byte string: the id's UTF-8 bytes, one char each.
-            let bytes = '';
-            for (const b of encoder.encode(lastEventId)) bytes += String.fromCharCode(b);
-            headers.set('Last-Event-ID', bytes);
-          }
-          init.headers = headers;
-          c = new AbortController();
-          init.signal = c.signal;
-          promise = host.fetch(url, init);
+          promise = host.fetch(attempt, lastEventId, c.signal);
         } catch (err) {
-          return runText(FAILED, field(err, 'message'));
+          return report(FAILED, field(err, 'message'));
         }
         if (gen !== generation) {
           // Closed while `fetch` ran (a custom fetch may call back into the source).
@@ -185,16 +175,16 @@ export function defineSource(exports) {
           return;
         }
         controller = c;
-        fetchUrl = url;
         watch(promise, onResponse, onFetchError);
       }
 
       function onResponse(res, gen) {
         const headers = res.headers;
         const type = headers.get('content-type');
-        const parts = [type ?? '', res.url].map((s) => encoder.encode(s));
-        write(...parts);
-        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : parts[0].length, parts[1].length, retryAfter(headers.get('retry-after'))));
+        const bytes = encoder.encode(type ?? '');
+        write(bytes);
+        responseUrl = res.url;
+        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
         if (!res.body) return run(END);
         reader = res.body.getReader();
@@ -223,12 +213,12 @@ export function defineSource(exports) {
       // server answered.
       function onFetchError(err) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
-        failure = field(err, 'message');
+        failure = field(err, 'message') || 'network error';
         probe = new AbortController();
         const init = { mode: 'no-cors', cache: 'no-store', credentials: withCredentials ? 'include' : 'same-origin', signal: probe.signal };
         let answer;
         try {
-          answer = g.fetch(fetchUrl, init);
+          answer = g.fetch(host.url, init);
         } catch (e) {
           answer = Promise.reject(e);
         }
@@ -237,9 +227,10 @@ export function defineSource(exports) {
           () => {
             probe?.abort();
             probe = null;
-            if (gen === generation) runText(FAILED, 'the response failed the CORS check');
+            if (gen === generation) report(FAILED, 'the response failed the CORS check');
           },
-          () => gen === generation && runText(NETWORK_ERROR, failure),
+          // `failure` still holds the fetch's own message.
+          () => gen === generation && run(NETWORK_ERROR),
         );
       }
 

@@ -148,6 +148,26 @@ function normalize(init) {
   return o;
 }
 
+const FETCHABLE = /^(https?|data|blob):/i;
+
+/** A header value is a byte string: `text`'s UTF-8 bytes, one char each. */
+function byteString(text) {
+  let bytes = '';
+  for (const b of new TextEncoder().encode(text)) bytes += String.fromCharCode(b);
+  return bytes;
+}
+
+/**
+ * `url` with `name=value` added to its query, before any fragment; both percent-encoded except
+ * for A-Z a-z 0-9 - . _ ~.
+ */
+function withParam(url, name, value) {
+  const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const hash = url.indexOf('#');
+  const head = hash < 0 ? url : url.slice(0, hash);
+  return `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}${hash < 0 ? '' : url.slice(hash)}`;
+}
+
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
   const loc = g.location;
@@ -211,7 +231,7 @@ export function defineEventSource(loadSource) {
           }
         };
         const userinfo = `${decode(target.username)}:${decode(target.password)}`;
-        options.basicAuth = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(userinfo)))}`;
+        options.basicAuth = `Basic ${btoa(byteString(userinfo))}`;
         target.username = target.password = '';
       }
       options.fetchUrl = target.href;
@@ -315,7 +335,6 @@ export function defineEventSource(loadSource) {
       const host = {
         url: o.fetchUrl,
         lastEventId: o.lastEventId,
-        lastEventIdParam: o.lastEventIdParam,
         // Numbers in the order of src/wasm/host.rs `cfg`.
         config: new Float64Array([
           +o.withCredentials,
@@ -331,12 +350,22 @@ export function defineEventSource(loadSource) {
           +(!o.fetch && hasCors()),
           ...o.retryOnStatus,
         ]),
-        init(attempt) {
+        // One attempt's request: the bindings hand over the attempt number, the last event ID
+        // (empty: none) and their abort signal.
+        fetch(attempt, id, signal) {
+          let url = o.fetchUrl;
+          // spec: a URL fetch cannot stream from fails the connection (no retry helps).
+          if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
           const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
           // new Headers(promise) would silently send none of the intended headers.
           if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
           const headers = new Headers(h);
           if (o.basicAuth && !headers.has('authorization')) headers.set('Authorization', o.basicAuth);
+          if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
+          if (id) {
+            if (o.lastEventIdParam) url = withParam(url, o.lastEventIdParam, id);
+            else headers.set('Last-Event-ID', byteString(id));
+          }
           const init = {
             method: o.method,
             headers,
@@ -344,22 +373,24 @@ export function defineEventSource(loadSource) {
             mode: 'cors',
             cache: 'no-store',
             redirect: 'follow',
+            signal,
           };
           if (o.body !== undefined) init.body = typeof o.body === 'function' ? o.body(attempt) : o.body;
-          return init;
-        },
-        fetch(url, init) {
           const f = o.fetch ?? g.fetch;
           if (typeof f !== 'function') throw new TypeError("eventsource-wasm: no fetch() here; pass the 'fetch' option");
-          // The binding needs a real promise (a plain return value would throw inside wasm and
-          // leave the source unusable), and fetch reports every failure by rejecting.
+          // The bindings need a real promise, and fetch reports every failure by rejecting.
           try {
             return Promise.resolve(f(url, init));
           } catch (err) {
             return Promise.reject(err);
           }
         },
-        open(origin) {
+        // spec: the events' origin is that of the response's final URL.
+        open(url) {
+          let origin = 'null';
+          try {
+            origin = new URL(url || o.fetchUrl).origin;
+          } catch {}
           self.#enqueue({ kind: OPEN, origin });
         },
         messages(batch) {

@@ -2,29 +2,30 @@
 //! no imports, driven by `js/driver.js` (which owns fetch, the body reader and the timers).
 //!
 //! Protocol, all little endian:
-//! - JS writes an input's bytes (strings as UTF-8, body chunks) into the scratch buffer
-//!   ([`esw_scratch`] returns where), then calls an input function with their lengths.
+//! - JS writes an input's bytes (the initial last event ID and the Content-Type as UTF-8, body
+//!   chunks) into the scratch buffer ([`esw_scratch`] returns where), then calls an input
+//!   function with their lengths. No text is validated here: it is all bytes to the engine.
 //! - Every input function returns the length of the output buffer ([`esw_out`] returns where):
 //!   the engine's actions as records of a tag byte ([`tag`]), a u32 number and a u32 length
 //!   followed by that many bytes of UTF-8 text. Consecutive messages share one record.
-//! - JS decodes all records before acting on any, since acting may call back in.
+//! - JS decodes all records before acting on any, since acting may call back in. Its
+//!   `TextDecoder` turns the stream's bytes into text with the WHATWG decoder's replacements.
 
 use crate::engine::{Action, Engine, Input, Output, Response, Timer};
 use crate::options;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
 /// Output record tags.
 pub mod tag {
-    /// Number: the attempt; text: the URL, CR, the `Last-Event-ID` value (empty: send none).
+    /// Number: the attempt; text: the `Last-Event-ID` value (empty: send none).
     pub const FETCH: u8 = b'F';
     pub const ABORT: u8 = b'A';
-    /// Text: the origin.
     pub const OPEN: u8 = b'O';
     /// Text: `type CR data CR id CR` per event (an empty type means `message`).
     pub const MESSAGES: u8 = b'M';
-    /// Number: readyState | willRetry << 2 | status << 8 (status 0: no response); text: message.
+    /// Number: readyState | willRetry << 2 | status << 8 (status 0: no response); text: the
+    /// message, empty for the failure JS reported.
     pub const ERROR: u8 = b'E';
     /// Set the reconnect / inactivity timer; number: the delay in ms (at most `i32::MAX`).
     pub const SET_RECONNECT: u8 = b'R';
@@ -39,7 +40,6 @@ pub mod kind {
     /// `arg` bytes of body in the scratch buffer.
     pub const BODY: u32 = 1;
     pub const END: u32 = 2;
-    /// A message of `arg` bytes in the scratch buffer.
     pub const NETWORK_ERROR: u32 = 3;
     pub const FAILED: u32 = 4;
     /// `arg` 0: reconnect, 1: inactivity.
@@ -85,28 +85,25 @@ impl Encoder {
 impl Output for Encoder {
     fn action(&mut self, action: Action<'_>) {
         match action {
-            Action::Message { event, .. } => {
+            Action::Message(event) => {
                 if !self.batching {
                     self.record(tag::MESSAGES, 0);
                     self.batching = true;
                 }
                 let [ty, data, id] = options::batch_fields(&event);
-                self.text(&[ty.as_bytes(), b"\r", data.as_bytes(), b"\r", id.as_bytes(), b"\r"]);
+                self.text(&[ty, b"\r", data, b"\r", id, b"\r"]);
             }
             Action::Comment(_) => {}
             Action::Fetch(r) => {
                 self.record(tag::FETCH, r.attempt);
-                self.text(&[r.url.as_bytes(), b"\r", r.last_event_id.unwrap_or("").as_bytes()]);
+                self.text(&[r.last_event_id.unwrap_or(b"")]);
             }
             Action::Abort => self.record(tag::ABORT, 0),
-            Action::Open { origin } => {
-                self.record(tag::OPEN, 0);
-                self.text(&[origin.as_bytes()]);
-            }
+            Action::Open => self.record(tag::OPEN, 0),
             Action::Error(e) => {
                 let num = e.ready_state as u32 | u32::from(e.will_retry) << 2 | u32::from(e.status.unwrap_or(0)) << 8;
                 self.record(tag::ERROR, num);
-                self.text(&[e.message.as_bytes()]);
+                self.text(&[e.message.unwrap_or("").as_bytes()]);
             }
             Action::SetTimer(timer, ms) => {
                 let t = if timer == Timer::Reconnect { tag::SET_RECONNECT } else { tag::SET_INACTIVITY };
@@ -133,11 +130,9 @@ fn slot(handle: u32) -> usize {
     (handle as usize).wrapping_sub(1)
 }
 
-/// The UTF-8 text at `bytes[*at..*at + len]` (JS wrote it with TextEncoder), advancing `at`.
-fn take_str(bytes: &[u8], at: &mut usize, len: usize) -> String {
-    let s = bytes.get(*at..*at + len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
-    *at += len;
-    s.into()
+/// `len` bytes of `bytes` from `at` (none if out of range).
+fn bytes_at(bytes: &[u8], at: usize, len: usize) -> &[u8] {
+    bytes.get(at..at.saturating_add(len)).unwrap_or(&[])
 }
 
 impl Sources {
@@ -150,18 +145,15 @@ impl Sources {
     }
 
     /// A new source from the scratch buffer: `ncfg` numbers (f64) indexed by
-    /// [`options::cfg`], then the URL, the initial last event ID and, unless `param_len` is
-    /// negative, the `lastEventIdQueryParam` name. Returns its handle (never 0).
-    pub fn create(&mut self, ncfg: usize, url_len: usize, id_len: usize, param_len: i32) -> u32 {
+    /// [`options::cfg`], then `id_len` bytes of the initial last event ID. Returns its handle
+    /// (never 0).
+    pub fn create(&mut self, ncfg: usize, id_len: usize) -> u32 {
         let bytes = &self.scratch;
         let nums: Vec<f64> = (0..ncfg)
             .map(|i| bytes.get(i * 8..i * 8 + 8).map_or(-1.0, |b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))))
             .collect();
-        let mut at = ncfg * 8;
-        let url = take_str(bytes, &mut at, url_len);
-        let id = take_str(bytes, &mut at, id_len);
-        let param = (param_len >= 0).then(|| take_str(bytes, &mut at, param_len as usize));
-        let engine = Engine::new(options::config(url, id, param, &nums));
+        let id = bytes_at(bytes, ncfg.saturating_mul(8), id_len).to_vec();
+        let engine = Engine::new(options::config(id, &nums));
         let slot = match self.engines.iter().position(Option::is_none) {
             Some(i) => i,
             None => {
@@ -184,13 +176,12 @@ impl Sources {
     /// Feeds an input (see [`kind`]) to the source `handle`; returns the output length.
     pub fn input(&mut self, handle: u32, now: f64, kind: u32, arg: usize) -> usize {
         let Some((engine, scratch, out)) = self.parts(handle) else { return 0 };
-        let text = || scratch.get(..arg).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or("");
         let input = match kind {
             kind::START => Input::Start,
-            kind::BODY => Input::Body(scratch.get(..arg).unwrap_or(&[])),
+            kind::BODY => Input::Body(bytes_at(scratch, 0, arg)),
             kind::END => Input::End,
-            kind::NETWORK_ERROR => Input::NetworkError(text()),
-            kind::FAILED => Input::Failed(text()),
+            kind::NETWORK_ERROR => Input::NetworkError,
+            kind::FAILED => Input::Failed,
             kind::TIMER => Input::Timer(if arg == 0 { Timer::Reconnect } else { Timer::Inactivity }),
             kind::ONLINE => Input::Online,
             _ => Input::Close,
@@ -200,26 +191,16 @@ impl Sources {
     }
 
     /// The response head: the scratch buffer holds the Content-Type (unless `ct_len` is
-    /// negative) and the final URL; `retry_after` is the `Retry-After` header as a wait in ms
-    /// (NaN without one: `js/driver.js` reads delta-seconds and HTTP-dates, keeping a date
-    /// parser out of this module).
-    pub fn response(
-        &mut self,
-        handle: u32,
-        now: f64,
-        status: u32,
-        ct_len: i32,
-        url_len: usize,
-        retry_after: f64,
-    ) -> usize {
+    /// negative); `retry_after` is the `Retry-After` header as a wait in ms (NaN without one:
+    /// `js/driver.js` reads delta-seconds and HTTP-dates, keeping a date parser out of this
+    /// module).
+    pub fn response(&mut self, handle: u32, now: f64, status: u32, ct_len: i32, retry_after: f64) -> usize {
         let Some((engine, scratch, out)) = self.parts(handle) else { return 0 };
-        let mut at = 0;
-        let content_type = (ct_len >= 0).then(|| take_str(scratch, &mut at, ct_len as usize));
-        let url = take_str(scratch, &mut at, url_len);
+        let content_type = (ct_len >= 0).then(|| bytes_at(scratch, 0, ct_len as usize));
         // `as` saturates (an endless wait stays endless); NaN is no header.
         let retry_after = (retry_after >= 0.0).then_some(retry_after as u64);
         let status = status.min(u32::from(u16::MAX)) as u16;
-        let res = Response { status, content_type: content_type.as_deref(), url: &url, retry_after };
+        let res = Response { status, content_type, retry_after };
         engine.handle(now as u64, Input::Response(res), out);
         out.buf.len()
     }
@@ -266,8 +247,8 @@ pub extern "C" fn esw_out() -> *const u8 {
 
 /// See [`Sources::create`].
 #[no_mangle]
-pub extern "C" fn esw_new(ncfg: usize, url_len: usize, id_len: usize, param_len: i32) -> u32 {
-    with(|s| s.create(ncfg, url_len, id_len, param_len))
+pub extern "C" fn esw_new(ncfg: usize, id_len: usize) -> u32 {
+    with(|s| s.create(ncfg, id_len))
 }
 
 /// See [`Sources::input`].
@@ -278,15 +259,8 @@ pub extern "C" fn esw_input(handle: u32, now: f64, kind: u32, arg: usize) -> usi
 
 /// See [`Sources::response`].
 #[no_mangle]
-pub extern "C" fn esw_response(
-    handle: u32,
-    now: f64,
-    status: u32,
-    ct_len: i32,
-    url_len: usize,
-    retry_after: f64,
-) -> usize {
-    with(|s| s.response(handle, now, status, ct_len, url_len, retry_after))
+pub extern "C" fn esw_response(handle: u32, now: f64, status: u32, ct_len: i32, retry_after: f64) -> usize {
+    with(|s| s.response(handle, now, status, ct_len, retry_after))
 }
 
 #[no_mangle]
@@ -317,13 +291,11 @@ mod tests {
         out
     }
 
-    fn create(s: &mut Sources, nums: &[f64], url: &str, id: &str, param: Option<&str>) -> u32 {
+    fn create(s: &mut Sources, nums: &[f64], id: &str) -> u32 {
         let mut bytes: Vec<u8> = nums.iter().flat_map(|n| n.to_le_bytes()).collect();
-        bytes.extend_from_slice(url.as_bytes());
         bytes.extend_from_slice(id.as_bytes());
-        bytes.extend_from_slice(param.unwrap_or("").as_bytes());
         s.scratch(bytes.len()).copy_from_slice(&bytes);
-        s.create(nums.len(), url.len(), id.len(), param.map_or(-1, |p| p.len() as i32))
+        s.create(nums.len(), id.len())
     }
 
     fn input(s: &mut Sources, h: u32, kind: u32, bytes: &[u8]) -> Vec<(u8, u32, String)> {
@@ -334,7 +306,7 @@ mod tests {
 
     fn respond(s: &mut Sources, h: u32, status: u32, content_type: &str) -> Vec<(u8, u32, String)> {
         s.scratch(content_type.len()).copy_from_slice(content_type.as_bytes());
-        let len = s.response(h, 0.0, status, content_type.len() as i32, 0, f64::NAN);
+        let len = s.response(h, 0.0, status, content_type.len() as i32, f64::NAN);
         records(&s.out.buf[..len])
     }
 
@@ -343,9 +315,9 @@ mod tests {
     #[test]
     fn a_stream_end_to_end() {
         let mut s = Sources::default();
-        let h = create(&mut s, &NATIVE, "http://127.0.0.1/s", "é", None);
-        assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "http://127.0.0.1/s\ré".into())]);
-        assert_eq!(respond(&mut s, h, 200, "text/event-stream"), [(tag::OPEN, 0, "http://127.0.0.1".into())]);
+        let h = create(&mut s, &NATIVE, "é");
+        assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "é".into())]);
+        assert_eq!(respond(&mut s, h, 200, "text/event-stream"), [(tag::OPEN, 0, "".into())]);
         let got = input(&mut s, h, kind::BODY, b"data: a\n\nevent: x\ndata: b\nid: 7\n\n: c\n");
         assert_eq!(got, [(tag::MESSAGES, 0, "\ra\r\u{e9}\rx\rb\r7\r".into())]);
         // Each call starts its own records, even right after a message batch.
@@ -356,7 +328,7 @@ mod tests {
             [(tag::ERROR, 4, "the server closed the connection".into()), (tag::SET_RECONNECT, 3000, "".into())]
         );
         assert_eq!(s.ready_state(h), 0);
-        assert_eq!(input(&mut s, h, kind::TIMER, &[]), [(tag::FETCH, 2, "http://127.0.0.1/s\r7".into())]);
+        assert_eq!(input(&mut s, h, kind::TIMER, &[]), [(tag::FETCH, 2, "7".into())]);
         assert_eq!(input(&mut s, h, kind::CLOSE, b""), [(tag::ABORT, 0, "".into())]);
         assert_eq!(s.ready_state(h), 2);
         s.free(h);
@@ -368,24 +340,26 @@ mod tests {
     #[test]
     fn failures_carry_status_and_state() {
         let mut s = Sources::default();
-        let h = create(&mut s, &NATIVE, "http://127.0.0.1/s", "", None);
+        let h = create(&mut s, &NATIVE, "");
         input(&mut s, h, kind::START, b"");
         let got = respond(&mut s, h, 404, "text/html");
         assert_eq!(got[0], (tag::ABORT, 0, "".into()));
         assert_eq!(got[1], (tag::ERROR, 2 | 404 << 8, "the response status is not 200".into()));
-        let h2 = create(&mut s, &NATIVE, "ftp://x/", "", None);
+        // A failure JS reported: its message stays in JS.
+        let h2 = create(&mut s, &NATIVE, "");
         assert_ne!(h, h2);
-        assert_eq!(input(&mut s, h2, kind::START, b"")[0].1, 2);
+        input(&mut s, h2, kind::START, b"");
+        assert_eq!(input(&mut s, h2, kind::FAILED, b""), [(tag::ERROR, 2, "".into())]);
     }
 
     #[test]
     fn handles_are_reused_after_free() {
         let mut s = Sources::default();
-        let a = create(&mut s, &NATIVE, "http://127.0.0.1/a", "", None);
-        let b = create(&mut s, &NATIVE, "http://127.0.0.1/b", "", Some("last"));
+        let a = create(&mut s, &NATIVE, "");
+        let b = create(&mut s, &NATIVE, "b");
         s.free(a);
-        let c = create(&mut s, &NATIVE, "http://127.0.0.1/c", "", None);
+        let c = create(&mut s, &NATIVE, "");
         assert_eq!(c, a);
-        assert_eq!(input(&mut s, b, kind::START, b"")[0].2, "http://127.0.0.1/b\r");
+        assert_eq!(input(&mut s, b, kind::START, b"")[0].2, "b");
     }
 }

@@ -1,6 +1,8 @@
 //! What both bindings (`wasm`, `ffi`) and the JS class agree on: the options as the class hands
 //! them over (the numeric ones in one array indexed by [`cfg`], already validated and normalized
-//! by `js/event-source.js`, plus three strings), and the fields of an event in a message batch.
+//! by `js/event-source.js`, plus the initial last event ID), and the fields of an event in a
+//! message batch. The options about the request itself (URL, headers, `lastEventIdQueryParam`)
+//! stay in JS, which builds every request.
 
 use crate::engine::Config;
 use crate::parser::{Event, Limits};
@@ -34,10 +36,10 @@ pub fn num(c: &[f64], i: usize) -> f64 {
 }
 
 /// The engine's configuration from the options.
-pub fn config(url: String, last_event_id: String, last_event_id_param: Option<String>, c: &[f64]) -> Config {
+pub fn config(last_event_id: Vec<u8>, c: &[f64]) -> Config {
     let opt = |i: usize| Some(num(c, i)).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
     let defaults = RetryPolicy::NATIVE;
-    let mut config = Config::new(url);
+    let mut config = Config::new();
     config.with_credentials = num(c, cfg::WITH_CREDENTIALS) > 0.0;
     config.last_event_id = last_event_id;
     config.retry = RetryPolicy {
@@ -49,7 +51,6 @@ pub fn config(url: String, last_event_id: String, last_event_id_param: Option<St
     config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
     config.retry_on_status = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
     config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
-    config.last_event_id_param = last_event_id_param;
     let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
     config.limits = Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
     config.seed = (num(c, cfg::SEED) * 9_007_199_254_740_991.0) as u64;
@@ -58,8 +59,8 @@ pub fn config(url: String, last_event_id: String, last_event_id_param: Option<St
 
 /// An event's fields as a message batch carries them, each followed by CR (which none can
 /// contain): type, data, id, with an empty type for `message`, the common case.
-pub fn batch_fields<'a>(event: &Event<'a>) -> [&'a str; 3] {
-    let ty = if event.event_type == "message" { "" } else { event.event_type };
+pub fn batch_fields<'a>(event: &Event<'a>) -> [&'a [u8]; 3] {
+    let ty = if event.event_type == b"message" { b"" } else { event.event_type };
     [ty, event.data, event.id]
 }
 
@@ -69,14 +70,14 @@ mod tests {
 
     #[test]
     fn batches_leave_the_message_type_out() {
-        let event = |event_type| Event { event_type, data: "d", id: "7" };
-        assert_eq!(batch_fields(&event("message")), ["", "d", "7"]);
-        assert_eq!(batch_fields(&event("tick")), ["tick", "d", "7"]);
+        let event = |event_type| Event { event_type, data: b"d", id: b"7" };
+        assert_eq!(batch_fields(&event(b"message")), [&b""[..], b"d", b"7"]);
+        assert_eq!(batch_fields(&event(b"tick")), [&b"tick"[..], b"d", b"7"]);
     }
 
     #[test]
     fn defaults_are_native() {
-        let c = config("http://x/".into(), String::new(), None, &[0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0]);
+        let c = config(Vec::new(), &[0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0]);
         assert_eq!(c.retry, RetryPolicy::NATIVE);
         assert_eq!(c.max_retries, None);
         assert_eq!(c.limits, Limits::default());
@@ -87,10 +88,9 @@ mod tests {
     #[test]
     fn every_option_lands() {
         let nums = [1.0, 500.0, 8000.0, 2.0, 0.5, 3.0, 10_000.0, 64.0, 128.0, 0.5, 1.0, 502.0, 503.0];
-        let c = config("http://x/".into(), "7".into(), Some("last".into()), &nums);
+        let c = config(b"7".to_vec(), &nums);
         assert!(c.with_credentials);
-        assert_eq!(c.last_event_id, "7");
-        assert_eq!(c.last_event_id_param.as_deref(), Some("last"));
+        assert_eq!(c.last_event_id, b"7");
         assert_eq!(c.retry, RetryPolicy { initial_delay: 500, max_delay: 8000, multiplier: 2.0, jitter: 0.5 });
         assert_eq!(c.max_retries, Some(3));
         assert_eq!(c.inactivity_timeout, 10_000);

@@ -40,7 +40,7 @@ fn parse_in_chunks(stream: &[u8], cuts: &[usize]) -> (Collect, String) {
         p.feed(&stream[start..cut], &mut out).unwrap();
         start = cut;
     }
-    let id = p.last_event_id().to_owned();
+    let id = String::from_utf8_lossy(p.last_event_id()).into_owned();
     p.end_stream();
     (out, id)
 }

@@ -209,7 +209,7 @@ fn id_updates_last_event_id_even_with_empty_data() {
     let mut out = Collect::default();
     p.feed(b"id:7\n\n", &mut out).unwrap();
     assert!(out.events.is_empty());
-    assert_eq!(p.last_event_id(), "7");
+    assert_eq!(p.last_event_id(), b"7");
 }
 
 #[test]
@@ -217,9 +217,9 @@ fn id_is_not_committed_before_the_blank_line() {
     let mut p = Parser::new();
     let mut out = Collect::default();
     p.feed(b"id:7\ndata:x\n", &mut out).unwrap();
-    assert_eq!(p.last_event_id(), "");
+    assert_eq!(p.last_event_id(), b"");
     p.end_stream();
-    assert_eq!(p.last_event_id(), "");
+    assert_eq!(p.last_event_id(), b"");
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn last_event_id_survives_a_new_stream() {
 #[test]
 fn initial_last_event_id_is_used() {
     let mut p = Parser::new();
-    p.set_last_event_id("42");
+    p.set_last_event_id(b"42");
     let mut out = Collect::default();
     p.feed(b"data:a\n\n", &mut out).unwrap();
     assert_eq!(out.events, vec![ev("message", "a", "42")]);

@@ -7,28 +7,31 @@ extern "C" {
     /// Options plus the callbacks that dispatch DOM events.
     pub type Host;
 
-    /// The absolute URL to fetch (without credentials).
+    /// The absolute URL to fetch (without credentials), for the CORS probe.
     #[wasm_bindgen(method, getter)]
     pub fn url(this: &Host) -> String;
+    /// The initial last event ID (option `lastEventId`).
     #[wasm_bindgen(method, getter, js_name = lastEventId)]
     pub fn last_event_id(this: &Host) -> String;
-    #[wasm_bindgen(method, getter, js_name = lastEventIdParam)]
-    pub fn last_event_id_param(this: &Host) -> Option<String>;
     /// Numbers indexed by [`crate::options::cfg`].
     #[wasm_bindgen(method, getter)]
     pub fn config(this: &Host) -> Vec<f64>;
 
-    /// The fetch init for one attempt: method, body, user headers (a `Headers`), credentials,
-    /// cache and mode; the binding adds `Accept`, `Last-Event-ID` and the abort signal.
+    /// Builds the request of attempt `attempt` (URL, method, headers with `Accept` and the
+    /// last event ID unless it is empty, body, credentials) and calls the configured or global
+    /// `fetch` with `signal`. Throws for what cannot be fetched.
     #[wasm_bindgen(method, catch)]
-    pub fn init(this: &Host, attempt: u32) -> Result<web_sys::RequestInit, JsValue>;
-    /// Calls the configured or global `fetch`.
-    #[wasm_bindgen(method, catch)]
-    pub fn fetch(this: &Host, url: &str, init: &web_sys::RequestInit) -> Result<js_sys::Promise, JsValue>;
+    pub fn fetch(
+        this: &Host,
+        attempt: u32,
+        last_event_id: Option<&str>,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<js_sys::Promise, JsValue>;
 
-    /// spec: announce the connection.
+    /// spec: announce the connection; `url` is the response's final URL (empty if unknown),
+    /// whose origin the events carry.
     #[wasm_bindgen(method)]
-    pub fn open(this: &Host, origin: &str);
+    pub fn open(this: &Host, url: &str);
     /// A batch of events in stream order: `type CR data CR id CR` per event (CR cannot occur in
     /// any of the three); an empty type means `message`.
     #[wasm_bindgen(method)]

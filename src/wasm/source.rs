@@ -4,21 +4,22 @@
 use super::host::Host;
 use crate::engine::{Action, Engine, Input, Output, ReadyState, Response, Timer};
 use crate::options::{self, cfg};
+use crate::utf8;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit};
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit};
 
 /// What the engine asked for, carried out once the engine is no longer borrowed, so that JS
 /// code run by these steps may call back into the source.
 enum Op {
-    Fetch { url: String, last_event_id: Option<String>, attempt: u32 },
+    Fetch { last_event_id: Option<String>, attempt: u32 },
     Abort,
-    Open(String),
+    Open,
     Messages(String),
-    Error { state: ReadyState, status: u16, message: String, will_retry: bool },
+    Error { state: ReadyState, status: u16, message: Option<&'static str>, will_retry: bool },
     SetTimer(Timer, u64),
     ClearTimer(Timer),
 }
@@ -45,27 +46,24 @@ impl Ops {
 impl Output for Ops {
     fn action(&mut self, action: Action<'_>) {
         match action {
-            Action::Message { event, .. } => {
-                let [ty, data, id] = options::batch_fields(&event);
-                let b = &mut self.batch;
-                b.push_str(ty);
-                b.push('\r');
-                b.push_str(data);
-                b.push('\r');
-                b.push_str(id);
-                b.push('\r');
+            Action::Message(event) => {
+                // The fields are the stream's bytes: decoded here, with the WHATWG decoder's
+                // replacements.
+                for field in options::batch_fields(&event) {
+                    utf8::push_lossy(&mut self.batch, field);
+                    self.batch.push('\r');
+                }
             }
             Action::Fetch(r) => self.push(Op::Fetch {
-                url: r.url.into(),
-                last_event_id: r.last_event_id.map(Into::into),
+                last_event_id: r.last_event_id.map(|id| utf8::decode(id).into_owned()),
                 attempt: r.attempt,
             }),
             Action::Abort => self.push(Op::Abort),
-            Action::Open { origin } => self.push(Op::Open(origin.into())),
+            Action::Open => self.push(Op::Open),
             Action::Error(e) => self.push(Op::Error {
                 state: e.ready_state,
                 status: e.status.unwrap_or(0),
-                message: e.message.into(),
+                message: e.message,
                 will_retry: e.will_retry,
             }),
             Action::SetTimer(t, ms) => self.push(Op::SetTimer(t, ms)),
@@ -86,9 +84,9 @@ struct Inner {
     reconnect: Option<Timeout>,
     inactivity: Option<Timeout>,
     probe_cors: bool,
-    /// The URL of the fetch in flight (for the CORS probe).
-    url: String,
-    /// Why the fetch in flight failed, while the probe decides what that means.
+    /// The final URL of the response announced last (the host derives the origin from it).
+    response_url: String,
+    /// The details of the last failure reported to the engine (its error event's message).
     failure: String,
     probe: Option<AbortController>,
 }
@@ -112,7 +110,7 @@ impl Source {
     #[wasm_bindgen(constructor)]
     pub fn new(host: Host) -> Source {
         let c = host.config();
-        let config = options::config(host.url(), host.last_event_id(), host.last_event_id_param(), &c);
+        let config = options::config(host.last_event_id().into_bytes(), &c);
         let inner = Inner {
             engine: Engine::new(config),
             ops: Ops::default(),
@@ -123,7 +121,7 @@ impl Source {
             reconnect: None,
             inactivity: None,
             probe_cors: options::num(&c, cfg::PROBE_CORS) > 0.0,
-            url: String::new(),
+            response_url: String::new(),
             failure: String::new(),
             probe: None,
         };
@@ -171,15 +169,24 @@ fn host(rc: &Shared) -> Host {
 
 fn exec(rc: &Shared, op: Op) {
     match op {
-        Op::Fetch { url, last_event_id, attempt } => {
+        Op::Fetch { last_event_id, attempt } => {
             if rc.borrow().engine.ready_state() != ReadyState::Closed {
-                start_fetch(rc, &host(rc), &url, last_event_id.as_deref(), attempt);
+                start_fetch(rc, &host(rc), last_event_id.as_deref(), attempt);
             }
         }
         Op::Abort => abort(rc),
-        Op::Open(origin) => host(rc).open(&origin),
+        Op::Open => {
+            let url = rc.borrow().response_url.clone();
+            host(rc).open(&url);
+        }
         Op::Messages(batch) => host(rc).messages(&batch),
-        Op::Error { state, status, message, will_retry } => host(rc).error(state as u8, status, &message, will_retry),
+        Op::Error { state, status, message, will_retry } => {
+            let message = match message {
+                Some(m) => m.into(),
+                None => rc.borrow().failure.clone(),
+            };
+            host(rc).error(state as u8, status, &message, will_retry);
+        }
         Op::SetTimer(timer, ms) => {
             if rc.borrow().engine.ready_state() == ReadyState::Closed {
                 return;
@@ -222,11 +229,6 @@ fn abort(rc: &Shared) {
     }
 }
 
-/// Byte strings only in headers: the UTF-8 bytes of the id, one char per byte.
-fn byte_string(s: &str) -> String {
-    s.bytes().map(char::from).collect()
-}
-
 /// Where a promise callback came from: one closure type serves them all.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -246,7 +248,7 @@ fn watch(rc: &Shared, generation: u32, promise: &js_sys::Promise, ok: Step, err:
     };
     if let Err(e) = promise.unchecked_ref::<Thenable>().then_with(&callback(ok), &callback(err)) {
         // Not a promise after all (the JS side normally guarantees one): fail rather than stall.
-        run(rc, Input::Failed(&error_field(&e, "message")));
+        report(rc, true, error_field(&e, "message"));
     }
 }
 
@@ -264,63 +266,45 @@ fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
         Step::FetchFailed => on_fetch_error(rc, value),
         Step::Chunk => on_chunk(rc, generation, value.unchecked_into()),
         Step::ReadFailed => on_failure(rc, &value),
-        Step::ProbeAnswered => run(rc, Input::Failed("the response failed the CORS check")),
-        Step::ProbeFailed => {
-            let message = core::mem::take(&mut rc.borrow_mut().failure);
-            run(rc, Input::NetworkError(&message));
-        }
+        Step::ProbeAnswered => report(rc, true, "the response failed the CORS check".into()),
+        // `failure` still holds the fetch's own message.
+        Step::ProbeFailed => run(rc, Input::NetworkError),
     }
 }
 
 /// A rejection we did not cause by aborting is a network error, except an abort by someone
 /// else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
 fn on_failure(rc: &Shared, err: &JsValue) {
-    let message = error_field(err, "message");
-    if error_field(err, "name") == "AbortError" {
-        run(rc, Input::Failed(&message));
-    } else {
-        run(rc, Input::NetworkError(&message));
-    }
+    report(rc, error_field(err, "name") == "AbortError", error_field(err, "message"));
 }
 
-fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>, attempt: u32) {
+/// Reports a failure to the engine, keeping its details for the error event (a network error
+/// with no message of its own says so).
+fn report(rc: &Shared, fatal: bool, message: String) {
+    rc.borrow_mut().failure = if message.is_empty() && !fatal { "network error".into() } else { message };
+    run(rc, if fatal { Input::Failed } else { Input::NetworkError });
+}
+
+/// Starts attempt `attempt`: the host builds the request (URL, headers, `Last-Event-ID`) and
+/// calls fetch; this side owns the abort signal and what follows.
+fn start_fetch(rc: &Shared, host: &Host, last_event_id: Option<&str>, attempt: u32) {
     let generation = rc.borrow().generation;
-    let init = match host.init(attempt) {
-        Ok(init) => init,
-        Err(err) => return run(rc, Input::Failed(&error_field(&err, "message"))),
+    let Ok(controller) = AbortController::new() else {
+        return report(rc, true, "AbortController is not available".into());
     };
-    let headers: Headers = js_sys::Reflect::get(&init, &"headers".into())
-        .ok()
-        .and_then(|h| h.dyn_into::<Headers>().ok())
-        .unwrap_or_else(|| Headers::new().unwrap_throw());
-    if !headers.has("accept").unwrap_or(false) {
-        let _ = headers.set("Accept", "text/event-stream");
-    }
-    if let Some(id) = last_event_id {
-        let _ = headers.set("Last-Event-ID", &byte_string(id));
-    }
-    init.set_headers(&headers);
-    let controller = AbortController::new().ok();
-    if let Some(c) = &controller {
-        init.set_signal(Some(&c.signal()));
-    }
-    let promise = match host.fetch(url, &init) {
+    let promise = match host.fetch(attempt, last_event_id, &controller.signal()) {
         Ok(p) => p,
-        Err(err) => return run(rc, Input::Failed(&error_field(&err, "message"))),
+        Err(err) => return report(rc, true, error_field(&err, "message")),
     };
     {
         let mut inner = rc.borrow_mut();
         if inner.generation != generation {
             // Closed while `fetch` ran (a custom fetch may call back into the source).
             drop(inner);
-            if let Some(c) = controller {
-                c.abort();
-            }
+            controller.abort();
             return;
         }
-        inner.controller = controller;
-        inner.url.clear();
-        inner.url.push_str(url);
+        inner.controller = Some(controller);
     }
     watch(rc, generation, &promise, Step::Response, Step::FetchFailed);
 }
@@ -328,6 +312,7 @@ fn start_fetch(rc: &Shared, host: &Host, url: &str, last_event_id: Option<&str>,
 fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
     let headers = res.headers();
     let content_type = headers.get("content-type").ok().flatten();
+    rc.borrow_mut().response_url = res.url();
     let retry_after = headers.get("retry-after").ok().flatten().and_then(|v| {
         crate::retry::parse_retry_after(&v, None).or_else(|| {
             // An HTTP-date: the JS clock knows the wall time.
@@ -335,8 +320,8 @@ fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
             at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
         })
     });
-    let url = res.url();
-    let response = Response { status: res.status(), content_type: content_type.as_deref(), url: &url, retry_after };
+    let content_type = content_type.as_ref().map(|t| t.as_bytes());
+    let response = Response { status: res.status(), content_type, retry_after };
     run(rc, Input::Response(response));
     if rc.borrow().generation != generation || rc.borrow().engine.ready_state() != ReadyState::Open {
         return;
@@ -407,9 +392,10 @@ fn on_fetch_error(rc: &Shared, err: JsValue) {
     }
     let (generation, url) = {
         let mut inner = rc.borrow_mut();
-        inner.failure = error_field(&err, "message");
+        let message = error_field(&err, "message");
+        inner.failure = if message.is_empty() { "network error".into() } else { message };
         inner.probe = controller;
-        (inner.generation, inner.url.clone())
+        (inner.generation, inner.host.url())
     };
     watch(rc, generation, &global_fetch(&url, &init), Step::ProbeAnswered, Step::ProbeFailed);
 }

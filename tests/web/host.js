@@ -19,18 +19,20 @@ export function makeHost(url, options, stopAfter) {
   const host = {
     url,
     lastEventId: o.lastEventId || '',
-    lastEventIdParam: undefined,
     // withCredentials, initialDelay, maxDelay, multiplier, jitter, maxRetries, inactivityTimeout,
     // maxLineLength, maxEventSize, seed, probeCors, ...retryOnStatus (src/wasm/host.rs `cfg`)
     config: new Float64Array([
       +!!o.withCredentials, o.initialDelay ?? 3000, -1, 1, 0, o.maxRetries ?? -1,
       o.inactivityTimeout || 0, o.maxLineLength || 0, 0, 0.5, 1, ...(o.retryOnStatus || []),
     ]),
-    init() {
-      return { method: 'GET', headers: new Headers(), credentials: 'same-origin', mode: 'cors', cache: 'no-store' };
+    // The request of each attempt, as the EventSource class builds it (ids here are ASCII).
+    fetch(attempt, id, signal) {
+      if (!/^(https?|data|blob):/i.test(url)) throw new TypeError('unsupported URL scheme');
+      const headers = new Headers({ Accept: 'text/event-stream' });
+      if (id) headers.set('Last-Event-ID', id);
+      return fetch(url, { method: 'GET', headers, credentials: 'same-origin', mode: 'cors', cache: 'no-store', signal });
     },
-    fetch: (u, init) => fetch(u, init),
-    open: (origin) => note(`open ${origin}`),
+    open: (finalUrl) => note(`open ${new URL(finalUrl || url).origin}`),
     messages(batch) {
       const p = batch.split('\r');
       for (let i = 0; i + 2 < p.length; i += 3) note(`${p[i] || 'message'} ${JSON.stringify(p[i + 1])} id=${p[i + 2]}`);
