@@ -36,7 +36,8 @@ pub trait Sink {
 pub struct Limits {
     /// Longest line in bytes, line ending excluded.
     pub max_line_len: Option<usize>,
-    /// Largest data buffer of one event in bytes.
+    /// Largest data buffer of one event in bytes, as the stream sent them (its data lines
+    /// joined by LF).
     pub max_event_size: Option<usize>,
 }
 
