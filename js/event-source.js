@@ -354,7 +354,7 @@ export function defineEventSource(loadSource) {
         // (empty: none) and their abort signal.
         fetch(attempt, id, signal) {
           let url = o.fetchUrl;
-          // spec: a URL fetch cannot stream from fails the connection (no retry helps).
+          // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
           if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
           const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
           // new Headers(promise) would silently send none of the intended headers.
