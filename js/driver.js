@@ -95,8 +95,11 @@ export function defineSource(exports) {
 
       const state = () => esw_state(handle);
       const run = (kind, arg = 0) => exec(esw_input(handle, Date.now(), kind, arg));
+      // Keeps a failure's details for the error event it causes (a network error with no
+      // message of its own says so), then reports it.
+      const keep = (kind, message) => (failure = message || (kind === NETWORK_ERROR ? 'network error' : ''));
       const report = (kind, message) => {
-        failure = message || (kind === NETWORK_ERROR ? 'network error' : '');
+        keep(kind, message);
         run(kind);
       };
 
@@ -213,7 +216,7 @@ export function defineSource(exports) {
       // server answered.
       function onFetchError(err) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
-        failure = field(err, 'message') || 'network error';
+        keep(NETWORK_ERROR, field(err, 'message'));
         probe = new AbortController();
         const init = { mode: 'no-cors', cache: 'no-store', credentials: withCredentials ? 'include' : 'same-origin', signal: probe.signal };
         let answer;

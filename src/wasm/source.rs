@@ -278,11 +278,16 @@ fn on_failure(rc: &Shared, err: &JsValue) {
     report(rc, error_field(err, "name") == "AbortError", error_field(err, "message"));
 }
 
-/// Reports a failure to the engine, keeping its details for the error event (a network error
-/// with no message of its own says so).
+/// Reports a failure to the engine, keeping its details for the error event.
 fn report(rc: &Shared, fatal: bool, message: String) {
-    rc.borrow_mut().failure = if message.is_empty() && !fatal { "network error".into() } else { message };
+    keep_failure(&mut rc.borrow_mut(), fatal, message);
     run(rc, if fatal { Input::Failed } else { Input::NetworkError });
+}
+
+/// Keeps a failure's details for the error event it causes (a network error with no message of
+/// its own says so).
+fn keep_failure(inner: &mut Inner, fatal: bool, message: String) {
+    inner.failure = if message.is_empty() && !fatal { "network error".into() } else { message };
 }
 
 /// Starts attempt `attempt`: the host builds the request (URL, headers, `Last-Event-ID`) and
@@ -392,8 +397,7 @@ fn on_fetch_error(rc: &Shared, err: JsValue) {
     }
     let (generation, url) = {
         let mut inner = rc.borrow_mut();
-        let message = error_field(&err, "message");
-        inner.failure = if message.is_empty() { "network error".into() } else { message };
+        keep_failure(&mut inner, false, error_field(&err, "message"));
         inner.probe = controller;
         (inner.generation, inner.host.url())
     };
