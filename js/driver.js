@@ -29,16 +29,6 @@ function field(err, name) {
   }
 }
 
-/**
- * A `Retry-After` header as a wait in ms: delta-seconds, or an HTTP-date measured on the JS
- * clock (past dates wait 0); NaN without a usable value.
- */
-function retryAfter(value) {
-  if (value == null) return NaN;
-  const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
-  return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
-}
-
 /** The `Source` class (as `src/wasm` exports it) over an instantiated `ffi` module. */
 export function defineSource(exports) {
   const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
@@ -187,7 +177,7 @@ export function defineSource(exports) {
         const bytes = encoder.encode(type ?? '');
         write(bytes);
         responseUrl = res.url;
-        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, retryAfter(headers.get('retry-after'))));
+        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, host.retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
         if (!res.body) return run(END);
         reader = res.body.getReader();

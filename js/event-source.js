@@ -168,6 +168,16 @@ function withParam(url, name, value) {
   return `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
+/**
+ * A `Retry-After` header as a wait in ms: delta-seconds, or an HTTP-date measured on the JS
+ * clock (past dates wait 0); NaN without a usable value.
+ */
+function retryAfter(value) {
+  if (value == null) return NaN;
+  const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
+  return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
+}
+
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
   const loc = g.location;
@@ -385,6 +395,7 @@ export function defineEventSource(loadSource) {
             return Promise.reject(err);
           }
         },
+        retryAfter,
         // spec: the events' origin is that of the response's final URL.
         open(url) {
           let origin = 'null';

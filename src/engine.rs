@@ -73,7 +73,8 @@ pub struct Response<'a> {
     pub status: u16,
     /// The `Content-Type` header value, if any.
     pub content_type: Option<&'a [u8]>,
-    /// The `Retry-After` header as a wait in ms, if any (see [`crate::retry::parse_retry_after`]).
+    /// The `Retry-After` header as a wait in ms, if any (see [`crate::retry::parse_retry_after`];
+    /// the wasm builds read it in JS, where the wall clock is).
     pub retry_after: Option<u64>,
 }
 

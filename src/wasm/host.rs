@@ -28,6 +28,11 @@ extern "C" {
         signal: &web_sys::AbortSignal,
     ) -> Result<js_sys::Promise, JsValue>;
 
+    /// A `Retry-After` header value as a wait in ms (NaN if absent or unusable); the same
+    /// reading serves both builds.
+    #[wasm_bindgen(method, js_name = retryAfter)]
+    pub fn retry_after(this: &Host, value: Option<&str>) -> f64;
+
     /// spec: announce the connection; `url` is the response's final URL (empty if unknown),
     /// whose origin the events carry.
     #[wasm_bindgen(method)]

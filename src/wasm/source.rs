@@ -318,13 +318,9 @@ fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
     let headers = res.headers();
     let content_type = headers.get("content-type").ok().flatten();
     rc.borrow_mut().response_url = res.url();
-    let retry_after = headers.get("retry-after").ok().flatten().and_then(|v| {
-        crate::retry::parse_retry_after(&v, None).or_else(|| {
-            // An HTTP-date: the JS clock knows the wall time.
-            let at = js_sys::Date::parse(&v);
-            at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
-        })
-    });
+    let wait = rc.borrow().host.retry_after(headers.get("retry-after").ok().flatten().as_deref());
+    // `as` saturates (an endless wait stays endless); NaN is no header.
+    let retry_after = (wait >= 0.0).then_some(wait as u64);
     let content_type = content_type.as_ref().map(|t| t.as_bytes());
     let response = Response { status: res.status(), content_type, retry_after };
     run(rc, Input::Response(response));

@@ -32,6 +32,7 @@ export function makeHost(url, options, stopAfter) {
       if (id) headers.set('Last-Event-ID', id);
       return fetch(url, { method: 'GET', headers, credentials: 'same-origin', mode: 'cors', cache: 'no-store', signal });
     },
+    retryAfter: () => NaN,
     open: (finalUrl) => note(`open ${new URL(finalUrl || url).origin}`),
     messages(batch) {
       const p = batch.split('\r');
