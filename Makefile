@@ -13,7 +13,7 @@ setup:
 setup-test:
 	@scripts/setup.sh test
 
-## wasm: the wasm module and its JS glue in target/wasm-bindgen/
+## wasm: the wasm module every JS entry embeds, in target/wasm-core/
 wasm: setup
 	@scripts/build-wasm.sh
 

@@ -1,4 +1,4 @@
-// Assembles pkg/ from pkg-template/, js/ and the wasm-bindgen output in target/wasm-bindgen/.
+// Assembles pkg/ from pkg-template/, js/ and the C-ABI wasm module in target/wasm-core/.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -10,19 +10,30 @@ cpSync('pkg-template', out, { recursive: true });
 cpSync('LICENSE', `${out}/LICENSE`);
 
 const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
-// The ESM entry: readable, bundlers minify it again anyway.
-await build({ ...common, entryPoints: ['js/entry.js'], format: 'esm', outfile: `${out}/index.js` });
-await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
-// The script tag: one self-contained file, minified by terser (about 200 B smaller gzipped than
-// esbuild's minifier here), with the deflated ffi module embedded (see js/core-entry.js).
-const script = await build({ ...common, entryPoints: ['js/script.js'], format: 'iife', write: false, outfile: 'script.js' });
-const terse = async (code) => (await minify(code, { ecma: 2022, compress: { passes: 3 }, mangle: true, format: { comments: false } })).code;
-const bundled = script.outputFiles[0].text;
-// The alphabet comes from the minified code; the payload goes in before minifying for real, so
-// that nothing is folded from the placeholders.
-const alphabet = alphabetOf(await terse(bundled));
+const terse = async (code, module) =>
+  (await minify(code, { ecma: 2022, module, compress: { passes: 3 }, mangle: true, format: { comments: false } })).code;
 const payload = readFileSync('target/wasm-core/eventsource_wasm_core.wasm.deflate');
-writeFileSync(`${out}/eventsource-wasm.min.js`, await terse(embed(bundled, payload, alphabet)));
+
+/**
+ * One minified file with the deflated module embedded (see js/core-entry.js): terser (about
+ * 200 B smaller gzipped than esbuild's minifier here). The alphabet comes from the minified
+ * code; the payload goes in before minifying for real, so that nothing is folded from the
+ * placeholders.
+ */
+async function embedded(entry, format, external = []) {
+  const built = await build({ ...common, entryPoints: [entry], format, external, write: false, outfile: 'out.js' });
+  const code = built.outputFiles[0].text;
+  const module = format === 'esm';
+  return terse(embed(code, payload, alphabetOf(await terse(code, module))), module);
+}
+
+// Every entry runs the same driver over the same module: the ESM entry (what bundlers and Node
+// import), the polyfill over it, and the script tag (one self-contained classic script).
+writeFileSync(`${out}/index.js`, await embedded('js/entry.js', 'esm', ['./wasm.js']));
+await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
+writeFileSync(`${out}/eventsource-wasm.min.js`, await embedded('js/script.js', 'iife'));
+// The uncompressed module, which index.js imports only where DecompressionStream is missing.
+await build({ ...common, entryPoints: ['js/wasm.js'], format: 'esm', minify: true, outfile: `${out}/wasm.js` });
 
 /**
  * The 64 characters the script uses most (never a quote, a backslash or '<'): the payload
@@ -70,15 +81,15 @@ const gnuGzip = (data) => {
   }
 };
 const report = {};
-for (const f of ['eventsource-wasm.min.js', 'index.js']) {
+for (const f of ['eventsource-wasm.min.js', 'index.js', 'wasm.js']) {
   const raw = readFileSync(`${out}/${f}`, 'utf8');
-  // The script-tag file ships minified; the ESM entry is measured as a bundler would minify it.
-  const min = f === 'index.js' ? (await transform(raw, { minify: true, format: 'esm', legalComments: 'none' })).code : raw;
+  // The script-tag file ships minified; the ESM files are measured as a bundler would minify them.
+  const min = f !== 'eventsource-wasm.min.js' ? (await transform(raw, { minify: true, format: 'esm', legalComments: 'none' })).code : raw;
   report[f] = { raw: Buffer.byteLength(raw), min: Buffer.byteLength(min), gzip9: gzipSync(min, { level: 9 }).length, gnuGzip9: gnuGzip(min) };
 }
 for (const [name, path] of [
-  ['eventsource_wasm_bg.wasm (in index.js)', 'target/wasm-bindgen/eventsource_wasm_bg.wasm'],
-  ['eventsource_wasm_core.wasm (in .min.js)', 'target/wasm-core/eventsource_wasm_core.wasm'],
+  ['eventsource_wasm_core.wasm (in every entry)', 'target/wasm-core/eventsource_wasm_core.wasm'],
+  ['  its deflated payload', 'target/wasm-core/eventsource_wasm_core.wasm.deflate'],
 ]) {
   const wasm = readFileSync(path);
   report[name] = { raw: wasm.length, min: wasm.length, gzip9: gzipSync(wasm, { level: 9 }).length, gnuGzip9: gnuGzip(wasm) };

@@ -1,6 +1,7 @@
-// The script-tag build's entry: the EventSource class over the small `ffi` wasm (src/ffi.rs)
-// driven by js/driver.js, embedded deflated and inflated with DecompressionStream, which keeps
-// the one-file polyfill small. The npm entry (js/entry.js) uses the wasm-bindgen binding.
+// The one loader of every JS entry (npm ESM entry, polyfill, script tag): the EventSource class
+// over the plain C-ABI wasm (src/ffi.rs) driven by js/driver.js. The module is embedded
+// deflated and inflated with DecompressionStream; `raw`, where an entry has it, loads the
+// uncompressed module instead for runtimes without DecompressionStream.
 //
 // build/bundle.mjs replaces the two placeholders: the deflated module written 6 bits per
 // character, like base64 but with the 64 characters the minified script itself uses most, so
@@ -27,11 +28,20 @@ function unpack() {
   return bytes;
 }
 
-export const EventSource = defineEventSource(async () => {
+/** The module's bytes: inflated, or from `raw()` where DecompressionStream is missing. */
+async function moduleBytes(raw) {
   if (typeof DecompressionStream !== 'function') {
+    if (raw) return raw();
     throw new Error('this runtime lacks DecompressionStream; use the npm build (eventsource-wasm) instead');
   }
   const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
-  const { instance } = await WebAssembly.instantiate(await new Response(inflated).arrayBuffer());
-  return defineSource(instance.exports);
-});
+  return new Response(inflated).arrayBuffer();
+}
+
+/** The EventSource class; `raw` resolves to the uncompressed module (optional). */
+export function create(raw) {
+  return defineEventSource(async () => {
+    const { instance } = await WebAssembly.instantiate(await moduleBytes(raw));
+    return defineSource(instance.exports);
+  });
+}

@@ -1,11 +1,7 @@
-// The script-tag build's binding: drives the engine of the plain C-ABI wasm (src/ffi.rs, no
-// wasm-bindgen glue) with fetch streaming, an AbortController and timers. It does what
-// src/wasm/source.rs does from Rust for the npm build, step for step, so both builds behave alike;
-// the e2e suites run every scenario against both.
+// The binding of every JS entry: drives the engine of the plain C-ABI wasm (src/ffi.rs, no
+// wasm-bindgen glue) with fetch streaming, an AbortController and timers.
 
 const g = globalThis;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 // Input kinds and output tags of src/ffi.rs (`kind`, `tag`).
 const START = 0;
@@ -29,8 +25,12 @@ function field(err, name) {
   }
 }
 
-/** The `Source` class (as `src/wasm` exports it) over an instantiated `ffi` module. */
+/** The `Source` class over an instantiated `ffi` module. */
 export function defineSource(exports) {
+  // Made when the module loads, not at import: some test setups (older jsdom) add TextDecoder
+  // only after the library was imported.
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
   const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
 
   /** Copies byte arrays into the scratch buffer, one after the other. */

@@ -2,8 +2,9 @@
 // exposes the class as `globalThis.EventSourceWasm` and installs it as `EventSource` where that
 // is missing. Set `globalThis.EVENTSOURCE_WASM_FORCE = true` first, or add `data-force` to the
 // script tag, to replace a native EventSource.
-import { EventSource } from './core-entry.js';
+import { create } from './core-entry.js';
 
+const EventSource = create();
 const g = globalThis;
 const script = g.document && g.document.currentScript;
 const force = g.EVENTSOURCE_WASM_FORCE === true || !!(script && script.hasAttribute('data-force'));

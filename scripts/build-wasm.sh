@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Builds the two wasm modules:
-# - target/wasm-bindgen/: the npm build's module (feature `bindgen`), through wasm-bindgen
-#   --target web, then wasm-opt -Oz;
-# - target/wasm-core/: the script-tag build's module (feature `ffi`: the engine behind a plain C
-#   ABI, no imports), wasm-opt -Oz, plus a deflated copy (zopfli) that the bundle embeds.
+# Builds the JS package's one wasm module in target/wasm-core/ (feature `ffi`: the engine behind
+# a plain C ABI, no imports, driven by js/driver.js): wasm-opt -Oz, plus a deflated copy
+# (zopfli) that every entry embeds. The wasm-bindgen code (feature `bindgen`) is not part of the
+# JS package; wasm-pack builds it for its own tests.
 # With a nightly toolchain, std is rebuilt with panic=immediate-abort, which drops the panic
 # formatting machinery (about a third of a module); stable still works, only larger.
 set -euo pipefail
@@ -33,12 +32,6 @@ build() {
 
 kind=stable
 [ -n "$nightly" ] && kind=nightly
-wasm=$(build "$kind")
-out=target/wasm-bindgen
-mkdir -p "$out"
-wasm-bindgen --target web --omit-default-module-path --remove-name-section --remove-producers-section --out-dir "$out" "$wasm"
-$opt -Oz --strip-debug --strip-producers "$out/eventsource_wasm_bg.wasm" -o "$out/eventsource_wasm_bg.wasm"
-
 core=$(build "$kind-ffi" --no-default-features --features ffi)
 out=target/wasm-core
 mkdir -p "$out"
@@ -51,4 +44,4 @@ node -e 'const fs = require("fs"), zlib = require("zlib"), zopfli = require("@gf
     if (err || !zlib.inflateSync(packed).equals(wasm)) throw err ?? new Error("zopfli output does not inflate back");
     fs.writeFileSync(f + ".deflate", packed);
   });' "$out/eventsource_wasm_core.wasm"
-echo "built both wasm modules${nightly:+ with nightly build-std (panic=immediate-abort)}"
+echo "built the wasm module${nightly:+ with nightly build-std (panic=immediate-abort)}"

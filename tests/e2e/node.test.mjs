@@ -1,9 +1,10 @@
 // The same scenarios in Node.js against the npm build and the script-tag build (no CORS there, so
 // those are skipped).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, recordTrace } from './harness.mjs';
 import { scenarios, resolveUrl } from './scenarios.mjs';
+import { guardProcess } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 // The script-tag file is a classic script: evaluated for its effect, it leaves the class on the
@@ -12,11 +13,17 @@ await import('../../pkg/eventsource-wasm.min.js');
 const builds = { npm: EventSource, script: globalThis.EventSourceWasm };
 
 let server;
+let guard;
 let n = 0;
 before(async () => {
+  guard = guardProcess();
   server = await startServer();
 });
-after(() => server?.stop());
+afterEach(() => guard.assertClean());
+after(() => {
+  server?.stop();
+  guard?.dispose();
+});
 
 for (const [build, Impl] of Object.entries(builds)) {
   for (const s of scenarios) {
@@ -55,5 +62,19 @@ test('node script: without DecompressionStream the source reports why and closes
   } finally {
     globalThis.DecompressionStream = saved;
     globalThis.EventSourceWasm = before;
+  }
+});
+
+test('node npm: without DecompressionStream the npm entry loads its uncompressed module (wasm.js)', async () => {
+  const saved = globalThis.DecompressionStream;
+  try {
+    delete globalThis.DecompressionStream;
+    // A fresh copy of the entry (a distinct module URL), so its wasm has not been loaded yet.
+    const { EventSource: Fresh } = await import('../../pkg/index.js?without-decompression');
+    assert.notEqual(Fresh, EventSource);
+    const trace = await recordTrace(Fresh, `${server.origin}/sse/messages?n=2&data=x`, { max: 3, self: server.origin });
+    assert.deepEqual(trace, ['open@1', 'message@1 "x 0" #"1" self', 'message@1 "x 1" #"2" self']);
+  } finally {
+    globalThis.DecompressionStream = saved;
   }
 });
