@@ -70,8 +70,7 @@ export function defineSource(exports) {
       const id = encoder.encode(host.lastEventId);
       write(numbers, id);
       let handle = esw_new(config.length, id.length);
-      const probeCors = config[10] > 0;
-      const withCredentials = config[0] > 0;
+      const { probeCors, withCredentials } = host;
       // Bumped on every abort: callbacks of older attempts compare and give up.
       let generation = 0;
       let controller = null;

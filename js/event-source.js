@@ -345,7 +345,10 @@ export function defineEventSource(loadSource) {
       const host = {
         url: o.fetchUrl,
         lastEventId: o.lastEventId,
-        // Numbers in the order of src/wasm/host.rs `cfg`.
+        withCredentials: o.withCredentials,
+        probeCors: !o.fetch && hasCors(),
+        // The engine's numbers in the order of src/options.rs `cfg`, then the statuses that
+        // reconnect.
         config: new Float64Array([
           +o.withCredentials,
           o.initialDelay,
@@ -357,7 +360,6 @@ export function defineEventSource(loadSource) {
           o.maxLineLength,
           o.maxEventSize,
           Math.random(),
-          +(!o.fetch && hasCors()),
           ...o.retryOnStatus,
         ]),
         // One attempt's request: the bindings hand over the attempt number, the last event ID

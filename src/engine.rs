@@ -392,10 +392,13 @@ impl<O: Output + ?Sized> parser::Sink for Forward<'_, O> {
 /// the body is always UTF-8).
 pub fn is_event_stream(content_type: &[u8]) -> bool {
     let end = content_type.iter().position(|&c| c == b';').unwrap_or(content_type.len());
+    let mut essence = &content_type[..end];
     // HTTP whitespace (not form feed, which `trim_ascii` would drop too).
-    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let essence = &content_type[..end];
-    let start = essence.iter().position(|c| !is_space(c)).unwrap_or(essence.len());
-    let stop = essence.iter().rposition(|c| !is_space(c)).map_or(start, |i| i + 1);
-    essence[start..stop].eq_ignore_ascii_case(b"text/event-stream")
+    while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = essence {
+        essence = rest;
+    }
+    while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = essence {
+        essence = rest;
+    }
+    essence.eq_ignore_ascii_case(b"text/event-stream")
 }

@@ -14,7 +14,7 @@
 use crate::engine::{Action, Engine, Input, Output, Response, Timer};
 use crate::options;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::UnsafeCell;
 
 /// Output record tags.
 pub mod tag {
@@ -130,6 +130,13 @@ fn slot(handle: u32) -> usize {
     (handle as usize).wrapping_sub(1)
 }
 
+/// The `i`th f64 of `bytes` (-1, unset, if out of range). Not inlined: one copy of the bounds
+/// check.
+#[inline(never)]
+fn f64_at(bytes: &[u8], i: usize) -> f64 {
+    bytes.get(i * 8..i * 8 + 8).and_then(|b| b.try_into().ok()).map_or(-1.0, f64::from_le_bytes)
+}
+
 /// `len` bytes of `bytes` from `at` (none if out of range).
 fn bytes_at(bytes: &[u8], at: usize, len: usize) -> &[u8] {
     bytes.get(at..at.saturating_add(len)).unwrap_or(&[])
@@ -144,16 +151,24 @@ impl Sources {
         &mut self.scratch[..len]
     }
 
-    /// A new source from the scratch buffer: `ncfg` numbers (f64) indexed by
-    /// [`options::cfg`], then `id_len` bytes of the initial last event ID. Returns its handle
-    /// (never 0).
+    /// A new source from the scratch buffer: `ncfg` numbers (f64), the first
+    /// [`options::cfg::COUNT`] indexed by [`options::cfg`] and the rest the statuses that
+    /// reconnect, then `id_len` bytes of the initial last event ID. Returns its handle (never 0).
     pub fn create(&mut self, ncfg: usize, id_len: usize) -> u32 {
         let bytes = &self.scratch;
-        let nums: Vec<f64> = (0..ncfg)
-            .map(|i| bytes.get(i * 8..i * 8 + 8).map_or(-1.0, |b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))))
-            .collect();
-        let id = bytes_at(bytes, ncfg.saturating_mul(8), id_len).to_vec();
-        let engine = Engine::new(options::config(id, &nums));
+        // Only the numbers the buffer holds: a larger count must not allocate for the rest.
+        let ncfg = ncfg.min(bytes.len() / 8);
+        let mut nums = [-1.0; options::cfg::COUNT];
+        let mut statuses = Vec::new();
+        for i in 0..ncfg {
+            let v = f64_at(bytes, i);
+            match nums.get_mut(i) {
+                Some(n) => *n = v,
+                None => statuses.push(v as u16),
+            }
+        }
+        let id = bytes_at(bytes, ncfg * 8, id_len).to_vec();
+        let engine = Engine::new(options::config(id, &nums, statuses));
         let slot = match self.engines.iter().position(Option::is_none) {
             Some(i) => i,
             None => {
@@ -217,20 +232,24 @@ impl Sources {
     }
 }
 
-thread_local! {
-    // One thread on wasm32; no export calls JS, so no borrow is ever re-entered. A const
-    // initializer needs no lazy-init code.
-    static SOURCES: RefCell<Sources> = const {
-        RefCell::new(Sources {
-            engines: Vec::new(),
-            scratch: Vec::new(),
-            out: Encoder { buf: Vec::new(), len_at: 0, batching: false },
-        })
-    };
-}
+/// The module's one `Sources`. wasm32 without the `atomics` feature has one thread, and no
+/// export calls into JS, so no access is ever re-entered: a plain cell is sound and costs none of
+/// the thread-local and `RefCell` code (0.6 KB of wasm with its panic locations).
+struct Global(UnsafeCell<Sources>);
+
+// SAFETY: see above: natively (tests) the exports are never called; in wasm32 there is one thread.
+unsafe impl Sync for Global {}
+
+static SOURCES: Global = Global(UnsafeCell::new(Sources {
+    engines: Vec::new(),
+    scratch: Vec::new(),
+    out: Encoder { buf: Vec::new(), len_at: 0, batching: false },
+}));
 
 fn with<R>(f: impl FnOnce(&mut Sources) -> R) -> R {
-    SOURCES.with(|s| f(&mut s.borrow_mut()))
+    // SAFETY: one thread, and `f` never calls an export (see `Global`), so this is the only
+    // reference to the state while it lives.
+    f(unsafe { &mut *SOURCES.0.get() })
 }
 
 /// Where to write `len` bytes of input.
@@ -350,6 +369,36 @@ mod tests {
         assert_ne!(h, h2);
         input(&mut s, h2, kind::START, b"");
         assert_eq!(input(&mut s, h2, kind::FAILED, b""), [(tag::ERROR, 2, "".into())]);
+    }
+
+    #[test]
+    fn a_count_past_the_scratch_buffer_allocates_nothing() {
+        // Found by fuzz/fuzz_targets/ffi_calls.rs: `esw_new(1694498816, 0)` allocated 13.5 GB
+        // for numbers the buffer did not hold (in wasm: a trap).
+        let mut s = Sources::default();
+        let mut nums = NATIVE;
+        nums[options::cfg::INITIAL_DELAY] = 50.0;
+        let bytes: Vec<u8> = nums.iter().flat_map(|n| n.to_le_bytes()).collect();
+        s.scratch(bytes.len()).copy_from_slice(&bytes);
+        let h = s.create(usize::MAX, usize::MAX);
+        assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "".into())]);
+        // The numbers the buffer held still count.
+        assert_eq!(input(&mut s, h, kind::NETWORK_ERROR, b"")[1], (tag::SET_RECONNECT, 50, "".into()));
+        assert_eq!(s.create(1_694_498_816, 0), h + 1);
+    }
+
+    #[test]
+    fn numbers_past_the_options_are_statuses_that_reconnect() {
+        let mut s = Sources::default();
+        let mut nums = NATIVE.to_vec();
+        nums.extend([-1.0, 503.0]);
+        let h = create(&mut s, &nums, "7");
+        input(&mut s, h, kind::START, b"");
+        let got = respond(&mut s, h, 503, "text/html");
+        assert_eq!(got[1].0, tag::ERROR);
+        assert_eq!(got[1].1, 4 | 503 << 8, "CONNECTING, will retry, status 503");
+        let h2 = create(&mut s, &nums, "");
+        assert!(respond(&mut s, h2, 502, "text/html").is_empty(), "not started: no response is taken");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! [`retry`]) is plain Rust with no I/O; the `wasm` module binds it to `fetch()` and timers and
 //! is compiled only for `wasm32`; `ffi` is the plain C-ABI binding of the script-tag build.
 // Unsafe code is allowed only in the wasm build's allocator (`src/allocator.rs`) and for the
-// `#[no_mangle]` exports of `src/ffi.rs`.
+// `#[no_mangle]` exports and the state cell of `src/ffi.rs`.
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -22,7 +22,7 @@ pub use retry::RetryPolicy;
 #[allow(unsafe_code)]
 mod allocator;
 #[cfg(feature = "ffi")]
-#[allow(unsafe_code)] // `#[no_mangle]` exports only: the module holds no unsafe block.
+#[allow(unsafe_code)] // `#[no_mangle]` exports and the module's one state cell.
 pub mod ffi;
 #[cfg(all(target_arch = "wasm32", feature = "bindgen"))]
 pub mod wasm;

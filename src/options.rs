@@ -23,10 +23,13 @@ pub mod cfg {
     pub const MAX_EVENT_SIZE: usize = 8;
     /// A random number in [0, 1) seeding the jitter.
     pub const SEED: usize = 9;
-    /// Check a failed fetch with a `no-cors` probe to tell a CORS failure (fatal) from a
-    /// network error (retried): only where CORS exists.
+    /// The numbers the engine takes end here.
+    pub const COUNT: usize = 10;
+    /// In the JS class's array only (the binding's business, not the engine's): check a failed
+    /// fetch with a `no-cors` probe to tell a CORS failure (fatal) from a network error
+    /// (retried), only where CORS exists.
     pub const PROBE_CORS: usize = 10;
-    /// The statuses that reconnect instead of failing follow from here.
+    /// In the JS class's array: the statuses that reconnect instead of failing follow from here.
     pub const RETRY_ON_STATUS: usize = 11;
 }
 
@@ -35,32 +38,34 @@ pub fn num(c: &[f64], i: usize) -> f64 {
     c.get(i).copied().unwrap_or(-1.0)
 }
 
-/// The number at `i` as a whole count of ms or items, if set (not negative, not NaN). Not
-/// inlined: its six uses would otherwise cost 0.3 KB of wasm.
+/// A number as a whole count of ms or items, if set (not negative, not NaN). Not inlined: its
+/// six uses would otherwise cost 0.3 KB of wasm.
 #[inline(never)]
-fn opt(c: &[f64], i: usize) -> Option<u64> {
-    Some(num(c, i)).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64)
+fn whole(v: f64) -> Option<u64> {
+    Some(v).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64)
 }
 
-/// The engine's configuration from the options.
-pub fn config(last_event_id: Vec<u8>, c: &[f64]) -> Config {
-    let opt = |i: usize| opt(c, i);
+/// The engine's configuration from the options: the numbers up to [`cfg::SEED`] (a shorter
+/// slice leaves the rest unset) and the statuses that reconnect.
+pub fn config(last_event_id: Vec<u8>, c: &[f64], retry_on_status: Vec<u16>) -> Config {
+    let num = |i: usize| num(c, i);
+    let opt = |i: usize| whole(num(i));
     let defaults = RetryPolicy::NATIVE;
     let mut config = Config::new();
-    config.with_credentials = num(c, cfg::WITH_CREDENTIALS) > 0.0;
+    config.with_credentials = num(cfg::WITH_CREDENTIALS) > 0.0;
     config.last_event_id = last_event_id;
     config.retry = RetryPolicy {
         initial_delay: opt(cfg::INITIAL_DELAY).unwrap_or(defaults.initial_delay),
         max_delay: opt(cfg::MAX_DELAY).unwrap_or(defaults.max_delay),
-        multiplier: num(c, cfg::MULTIPLIER),
-        jitter: num(c, cfg::JITTER),
+        multiplier: num(cfg::MULTIPLIER),
+        jitter: num(cfg::JITTER),
     };
     config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
-    config.retry_on_status = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
+    config.retry_on_status = retry_on_status;
     config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
     let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
     config.limits = Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
-    config.seed = (num(c, cfg::SEED) * 9_007_199_254_740_991.0) as u64;
+    config.seed = (num(cfg::SEED) * 9_007_199_254_740_991.0) as u64;
     config
 }
 
@@ -84,7 +89,7 @@ mod tests {
 
     #[test]
     fn defaults_are_native() {
-        let c = config(Vec::new(), &[0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0]);
+        let c = config(Vec::new(), &[0.0, 3000.0, -1.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0], Vec::new());
         assert_eq!(c.retry, RetryPolicy::NATIVE);
         assert_eq!(c.max_retries, None);
         assert_eq!(c.limits, Limits::default());
@@ -94,8 +99,8 @@ mod tests {
 
     #[test]
     fn every_option_lands() {
-        let nums = [1.0, 500.0, 8000.0, 2.0, 0.5, 3.0, 10_000.0, 64.0, 128.0, 0.5, 1.0, 502.0, 503.0];
-        let c = config(b"7".to_vec(), &nums);
+        let nums = [1.0, 500.0, 8000.0, 2.0, 0.5, 3.0, 10_000.0, 64.0, 128.0, 0.5];
+        let c = config(b"7".to_vec(), &nums, vec![502, 503]);
         assert!(c.with_credentials);
         assert_eq!(c.last_event_id, b"7");
         assert_eq!(c.retry, RetryPolicy { initial_delay: 500, max_delay: 8000, multiplier: 2.0, jitter: 0.5 });

@@ -226,7 +226,8 @@ impl Parser {
                 self.event_type.extend_from_slice(value);
             }
             // spec: an id containing U+0000 NULL is ignored.
-            b"id" if !value.contains(&0) => {
+            // (A plain scan: `contains` would bring core's memchr into the wasm.)
+            b"id" if !value.iter().any(|&b| b == 0) => {
                 self.id_buffer.clear();
                 self.id_buffer.extend_from_slice(value);
             }
@@ -295,7 +296,16 @@ pub fn parse_retry(value: &[u8]) -> Option<u64> {
     if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(value.iter().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
+    // Saturating by hand: a 64-bit overflow check costs a 128-bit multiply routine in wasm32.
+    const CAP: u64 = u64::MAX / 10;
+    Some(value.iter().fold(0u64, |n, d| {
+        let d = u64::from(d - b'0');
+        if n > CAP || (n == CAP && d > u64::MAX % 10) {
+            u64::MAX
+        } else {
+            n * 10 + d
+        }
+    }))
 }
 
 /// A [`Sink`] that keeps everything as owned values: for tests and simple callers.

@@ -277,6 +277,11 @@ fn retry_with_non_digits_is_ignored() {
 #[test]
 fn huge_retry_saturates() {
     assert_eq!(parse(b"retry:99999999999999999999999999999\n").retries, vec![u64::MAX]);
+    // At the edge of u64: the largest value is exact, one more saturates.
+    assert_eq!(parse(b"retry:18446744073709551615\n").retries, vec![u64::MAX]);
+    assert_eq!(parse(b"retry:18446744073709551614\n").retries, vec![u64::MAX - 1]);
+    assert_eq!(parse(b"retry:18446744073709551616\n").retries, vec![u64::MAX]);
+    assert_eq!(parse(b"retry:1844674407370955162\n").retries, vec![1_844_674_407_370_955_162]);
 }
 
 #[test]

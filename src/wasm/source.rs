@@ -110,7 +110,8 @@ impl Source {
     #[wasm_bindgen(constructor)]
     pub fn new(host: Host) -> Source {
         let c = host.config();
-        let config = options::config(host.last_event_id().into_bytes(), &c);
+        let statuses = c.get(cfg::RETRY_ON_STATUS..).unwrap_or(&[]).iter().map(|&s| s as u16).collect();
+        let config = options::config(host.last_event_id().into_bytes(), &c[..c.len().min(cfg::COUNT)], statuses);
         let inner = Inner {
             engine: Engine::new(config),
             ops: Ops::default(),
