@@ -1,23 +1,28 @@
 // Differential tests: every scenario runs with Chromium's native EventSource and with both of our
 // builds (npm `index.js`, script-tag `eventsource-wasm.min.js`) in the same page, against the same
 // local server; every trace must equal the spec's.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchChromium, recordTrace } from './harness.mjs';
 import { scenarios, resolveUrl } from './scenarios.mjs';
+import { guardPage } from './guard.mjs';
 
 let server;
 let browser;
 let page;
+let guard;
 let n = 0;
 
 before(async () => {
   server = await startServer();
   browser = await launchChromium();
   page = await browser.newPage();
+  guard = await guardPage(page);
   await page.goto(`${server.origin}/tests/e2e/pages/harness.html`);
   await page.waitForFunction(() => window.harnessReady === true);
 });
+
+afterEach(() => guard.assertClean());
 
 after(async () => {
   await browser?.close();

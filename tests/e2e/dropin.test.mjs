@@ -2,9 +2,10 @@
 // the native EventSource for ours. Each test is named after the item it checks. Where Chromium's
 // native EventSource follows the spec we compare with it (ours == native); where it does not
 // (charset, URL parsing) we assert the spec and say so in the name.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchChromium, closedPort } from './harness.mjs';
+import { guardProcess, guardPage } from './guard.mjs';
 import { EventSource as NodeEventSource } from '../../pkg/index.js';
 import './pages/workers/dropin-probes.js';
 
@@ -24,6 +25,8 @@ const IDS = ['…', '🎉', 'é', '…🎉é'];
 let server;
 let browser;
 let page;
+let nodeGuard;
+let pageGuard;
 let n = 0;
 const key = () => `dropin-${process.pid}-${++n}`;
 const enc = encodeURIComponent;
@@ -41,17 +44,25 @@ const msg = (data, lastEventId, origin) => ({
 });
 
 before(async () => {
+  nodeGuard = guardProcess();
   server = await startServer();
   browser = await launchChromium();
   page = await browser.newPage();
+  pageGuard = await guardPage(page);
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(server.origin + PAGE);
   await page.waitForFunction(() => window.dropinReady === true, null, { timeout: 10_000 });
 });
 
+afterEach(async () => {
+  await nodeGuard.assertClean('node');
+  await pageGuard.assertClean('chromium');
+});
+
 after(async () => {
   await browser?.close();
   server?.stop();
+  nodeGuard?.dispose();
 });
 
 /** Runs probe `name` in the page with impl 'ours' or 'native'. */

@@ -2,9 +2,10 @@
 // headless Chromium (a page importing /pkg/index.js) and in Node (../../pkg/index.js), each also
 // with the script-tag build (pkg/eventsource-wasm.min.js), against the local server, and asserts
 // here on the plain result it returns.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchChromium, closedPort } from './harness.mjs';
+import { guardProcess, guardPage } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
@@ -14,21 +15,31 @@ let server;
 let browser;
 let page;
 let closedUrl;
+let nodeGuard;
+let pageGuard;
 let n = 0;
 
 
 before(async () => {
+  nodeGuard = guardProcess();
   server = await startServer();
   closedUrl = `http://127.0.0.1:${await closedPort()}/`;
   browser = await launchChromium();
   page = await browser.newPage();
+  pageGuard = await guardPage(page);
   await page.goto(`${server.origin}/tests/e2e/pages/options.html`);
   await page.waitForFunction(() => window.optionsReady === true);
+});
+
+afterEach(async () => {
+  await nodeGuard.assertClean('node');
+  await pageGuard.assertClean('chromium');
 });
 
 after(async () => {
   await browser?.close();
   server?.stop();
+  nodeGuard?.dispose();
 });
 
 /**
