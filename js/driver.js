@@ -27,10 +27,10 @@ function field(err, name) {
 
 /** The `Source` class over an instantiated `ffi` module. */
 export function defineSource(exports) {
-  // Made when the module loads, not at import: some test setups (older jsdom) add TextDecoder
+  // Made with the first source, not at import: some test setups (older jsdom) add TextDecoder
   // only after the library was imported.
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
+  let encoder;
+  let decoder;
   const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
 
   /** Copies byte arrays into the scratch buffer, one after the other. */
@@ -63,6 +63,8 @@ export function defineSource(exports) {
 
   return class Source {
     constructor(host) {
+      decoder ??= new TextDecoder();
+      encoder ??= new TextEncoder();
       const config = host.config;
       const numbers = new Uint8Array(config.length * 8);
       const view = new DataView(numbers.buffer);
@@ -154,10 +156,14 @@ export function defineSource(exports) {
       // signal and what follows.
       function startFetch(attempt, lastEventId) {
         const gen = generation;
-        const c = new AbortController();
+        // The first request may have started before the module was ready (js/event-source.js).
+        const first = attempt === 1 ? host.first : null;
+        host.first = null;
+        const c = first ? first.controller : new AbortController();
         let promise;
         try {
-          promise = host.fetch(attempt, lastEventId, c.signal);
+          if (first?.error) throw first.error;
+          promise = first ? first.promise : host.fetch(attempt, lastEventId, c.signal);
         } catch (err) {
           return report(FAILED, field(err, 'message'));
         }

@@ -15,6 +15,31 @@ const removeListener = ET.removeEventListener;
 const dispatch = ET.dispatchEvent;
 const HANDLERS = ['open', 'message', 'error'];
 
+/**
+ * A MessageEvent at a fraction of `new MessageEvent(type, init)`'s cost: an Event made with
+ * MessageEvent.prototype as its prototype (so `instanceof MessageEvent`, `constructor ===
+ * MessageEvent` and `[object MessageEvent]` hold as native), whose fields are own properties
+ * shadowing the prototype's getters. Declared as class fields, so that the assignments below
+ * find own properties instead of those getters.
+ */
+const PORTS = Object.freeze([]);
+class Fields extends Event {
+  data;
+  origin;
+  lastEventId;
+  source = null;
+  ports = PORTS;
+}
+function Prototype() {}
+Prototype.prototype = typeof MessageEvent === 'function' ? MessageEvent.prototype : Fields.prototype;
+function message(type, data, origin, lastEventId) {
+  const event = Reflect.construct(Fields, [type], Prototype);
+  event.data = data;
+  event.origin = origin;
+  event.lastEventId = lastEventId;
+  return event;
+}
+
 const g = globalThis;
 
 /** The base URL for relative URLs: the document's, else the worker's location; none in Node. */
@@ -58,6 +83,7 @@ function optionError(name, why) {
   return new TypeError(`Failed to construct 'EventSource': option '${name}' ${why}.`);
 }
 
+/** `options[name]` as a number >= `min`, or `fallback` when it is undefined. */
 function number(options, name, fallback, min = 0) {
   const v = options[name];
   if (v === undefined) return fallback;
@@ -66,85 +92,63 @@ function number(options, name, fallback, min = 0) {
   return n;
 }
 
-/** Validated, normalized options (everything native lacks is opt-in). */
+/**
+ * Validated, normalized options (everything native lacks is opt-in). `numbers` are the engine's,
+ * in the order of src/options.rs `cfg` up to the seed, which the source adds.
+ */
 function normalize(init) {
-  if (init === undefined || init === null) init = {};
+  if (init == null) init = {};
   else if (typeof init !== 'object' && typeof init !== 'function') {
     throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
   }
-  const o = {
-    withCredentials: !!init.withCredentials,
-    headers: undefined,
-    method: 'GET',
-    body: undefined,
-    fetch: undefined,
-    lastEventId: '',
-    initialDelay: 3000,
-    maxDelay: -1,
-    multiplier: 1,
-    jitter: 0,
-    maxRetries: -1,
-    retryOnStatus: [],
-    inactivityTimeout: 0,
-    lastEventIdParam: undefined,
-    maxLineLength: 0,
-    maxEventSize: 0,
-  };
-  const h = init.headers;
-  if (h !== undefined && h !== null) {
-    if (typeof h === 'function') o.headers = h;
-    else {
-      try {
-        o.headers = new Headers(h);
-      } catch (e) {
-        throw optionError('headers', `is invalid: ${e.message}`);
-      }
+  const o = { withCredentials: !!init.withCredentials, method: 'GET', lastEventId: '', statuses: [] };
+  const { headers, method, body, fetch, lastEventId, retry, retryOnStatus, lastEventIdQueryParam: param } = init;
+  if (headers != null) {
+    try {
+      o.headers = typeof headers === 'function' ? headers : new Headers(headers);
+    } catch (e) {
+      throw optionError('headers', `is invalid: ${e.message}`);
     }
   }
-  if (init.method !== undefined) {
-    const m = String(init.method);
+  if (method !== undefined) {
+    const m = String(method);
     if (!TOKEN.test(m)) throw optionError('method', `'${m}' is not a valid HTTP method`);
     if (FORBIDDEN_METHOD.test(m)) throw optionError('method', `'${m}' is forbidden`);
     o.method = /^(get|post|put|patch|delete|head|options)$/i.test(m) ? m.toUpperCase() : m;
   }
-  if (init.body !== undefined && init.body !== null) {
+  if (body != null) {
     if (o.method === 'GET' || o.method === 'HEAD') throw optionError('body', `cannot be sent with ${o.method}`);
-    o.body = init.body;
+    o.body = body;
   }
-  if (init.fetch !== undefined) {
-    if (typeof init.fetch !== 'function') throw optionError('fetch', 'must be a function');
-    o.fetch = init.fetch;
+  if (fetch !== undefined) {
+    if (typeof fetch !== 'function') throw optionError('fetch', 'must be a function');
+    o.fetch = fetch;
   }
-  if (init.lastEventId !== undefined && init.lastEventId !== null) {
-    const id = String(init.lastEventId);
+  if (lastEventId != null) {
+    const id = String(lastEventId);
     if (/[\0\r\n]/.test(id)) throw optionError('lastEventId', 'must not contain NUL, CR or LF');
-    o.lastEventId = id;
+    // As the engine keeps it (UTF-8), so the first request is the same whoever makes it.
+    o.lastEventId = id.toWellFormed?.() ?? id;
   }
-  const r = init.retry;
-  if (r !== undefined && r !== null) {
-    if (typeof r !== 'object') throw optionError('retry', 'must be an object');
-    o.initialDelay = number(r, 'initialDelay', 3000);
-    o.maxDelay = number(r, 'maxDelay', 60000);
-    o.multiplier = number(r, 'multiplier', 2, 1);
-    o.jitter = number(r, 'jitter', 0.2);
-    if (o.jitter > 1) throw optionError('retry', 'jitter must be between 0 and 1');
+  let delays = [3000, -1, 1, 0];
+  if (retry != null) {
+    if (typeof retry !== 'object') throw optionError('retry', 'must be an object');
+    delays = [number(retry, 'initialDelay', 3000), number(retry, 'maxDelay', 60000), number(retry, 'multiplier', 2, 1), number(retry, 'jitter', 0.2)];
+    if (delays[3] > 1) throw optionError('retry', 'jitter must be between 0 and 1');
   }
-  if (init.maxRetries !== undefined && init.maxRetries !== Infinity) o.maxRetries = number(init, 'maxRetries', -1);
-  if (init.retryOnStatus !== undefined) {
-    const list = Array.from(init.retryOnStatus, Number);
-    if (list.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
+  const maxRetries = init.maxRetries === Infinity ? -1 : number(init, 'maxRetries', -1);
+  if (retryOnStatus !== undefined) {
+    o.statuses = Array.from(retryOnStatus, Number);
+    if (o.statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
       throw optionError('retryOnStatus', 'must list HTTP status codes (100-599)');
     }
-    o.retryOnStatus = list;
   }
-  o.inactivityTimeout = number(init, 'inactivityTimeout', 0);
-  if (init.lastEventIdQueryParam !== undefined && init.lastEventIdQueryParam !== null) {
-    const p = init.lastEventIdQueryParam === true ? 'lastEventId' : String(init.lastEventIdQueryParam);
-    if (!p) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
-    o.lastEventIdParam = p;
+  const inactivityTimeout = number(init, 'inactivityTimeout', 0);
+  if (param != null) {
+    o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
+    if (!o.lastEventIdParam) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
   }
-  o.maxLineLength = number(init, 'maxLineLength', 0);
-  o.maxEventSize = number(init, 'maxEventSize', 0);
+  o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength', 0), number(init, 'maxEventSize', 0)];
   return o;
 }
 
@@ -200,11 +204,14 @@ function define(target, props, enumerable = true) {
 
 /**
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
- * The wasm is loaded on the first construction; constructors never wait for it.
+ * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
+ * on); constructors never wait for it, and the first request starts before it is ready.
  */
 export function defineEventSource(loadSource) {
-  let loading;
-  const load = () => (loading ??= loadSource());
+  let Source = null;
+  const loading = loadSource().then((S) => (Source = S));
+  // A failure is reported by each source that needed the module, not as an unhandled rejection.
+  loading.catch(() => {});
 
   class EventSource extends EventTarget {
     #url;
@@ -219,6 +226,7 @@ export function defineEventSource(loadSource) {
     #wrappers = {};
     #iterators = null;
     #online = null;
+    #host = null;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -347,21 +355,8 @@ export function defineEventSource(loadSource) {
         lastEventId: o.lastEventId,
         withCredentials: o.withCredentials,
         probeCors: !o.fetch && hasCors(),
-        // The engine's numbers in the order of src/options.rs `cfg`, then the statuses that
-        // reconnect.
-        config: new Float64Array([
-          +o.withCredentials,
-          o.initialDelay,
-          o.maxDelay,
-          o.multiplier,
-          o.jitter,
-          o.maxRetries,
-          o.inactivityTimeout,
-          o.maxLineLength,
-          o.maxEventSize,
-          Math.random(),
-          ...o.retryOnStatus,
-        ]),
+        // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
+        config: new Float64Array([...o.numbers, Math.random(), ...o.statuses]),
         // One attempt's request: the bindings hand over the attempt number, the last event ID
         // (empty: none) and their abort signal.
         fetch(attempt, id, signal) {
@@ -413,25 +408,48 @@ export function defineEventSource(loadSource) {
           self.#enqueue({ kind: 'e', state, status, message, willRetry });
         },
       };
-      // A task, as native starts its fetch after the constructor returns.
-      const begin = (Source) => {
+      this.#host = host;
+      const fail = (err) =>
+        host.error(CLOSED, 0, `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, false);
+      const begin = () => {
         if (this.#readyState === CLOSED) return;
-        this.#source = new Source(host);
+        try {
+          this.#source = new Source(host);
+        } catch (err) {
+          return fail(err);
+        }
         if (typeof g.addEventListener === 'function') {
           this.#online = () => this.#source?.online();
           g.addEventListener('online', this.#online);
         }
         this.#source.start();
       };
-      load().then(
-        (Source) => setTimeout(() => begin(Source), 0),
-        (err) => host.error(CLOSED, 0, `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, false),
-      );
+      // A task, as native starts its fetch after the constructor returns.
+      setTimeout(() => {
+        if (this.#readyState === CLOSED) return;
+        if (Source) return begin();
+        // The module is still on its way: the first request (attempt 1, the initial last event
+        // ID) need not wait for it. The binding takes it over (js/driver.js `startFetch`).
+        const first = { controller: new AbortController() };
+        try {
+          first.promise = host.fetch(1, o.lastEventId, first.controller.signal);
+          first.promise.catch(() => {});
+        } catch (error) {
+          first.error = error;
+        }
+        host.first = first;
+        loading.then(begin, fail);
+      }, 0);
     }
 
     #release() {
       const source = this.#source;
       this.#source = null;
+      const first = this.#host?.first;
+      if (first) {
+        this.#host.first = null;
+        first.controller.abort();
+      }
       if (this.#online) {
         g.removeEventListener('online', this.#online);
         this.#online = null;
@@ -484,11 +502,7 @@ export function defineEventSource(loadSource) {
           while (item.i < end && this.#readyState !== CLOSED) {
             const i = item.i;
             item.i = i + 3;
-            const event = new MessageEvent(parts[i] || 'message', {
-              data: parts[i + 1],
-              origin,
-              lastEventId: parts[i + 2],
-            });
+            const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
             dispatch.call(this, event);
             if (this.#iterators) for (const it of this.#iterators) it.push(event);
             await null;

@@ -150,7 +150,9 @@
           instanceofMessageEvent: e instanceof g.MessageEvent,
           ctorIsMessageEvent: e.constructor === g.MessageEvent,
           protoIsMessageEvent: Object.getPrototypeOf(e) === g.MessageEvent.prototype,
-          ownData: Object.prototype.hasOwnProperty.call(e, 'data'),
+          // Not compared: ours carries data, origin, lastEventId, source and ports as own
+          // properties, five times cheaper than `new MessageEvent(type, init)` (README,
+          // "Differences from native").
           sourceIsNull: e.source === null,
           portsIsArray: Array.isArray(e.ports),
           portsLength: Array.isArray(e.ports) ? e.ports.length : -1,
