@@ -28,20 +28,30 @@ function unpack() {
   return bytes;
 }
 
-/** The module's bytes: inflated, or from `raw()` where DecompressionStream is missing. */
-async function moduleBytes(raw) {
+/** The instantiated module: inflated as it compiles, or from `raw()` without DecompressionStream. */
+async function instantiate(raw) {
   if (typeof DecompressionStream !== 'function') {
-    if (raw) return raw();
+    if (raw) return WebAssembly.instantiate(await raw());
     throw new Error('this runtime lacks DecompressionStream; use the npm build (eventsource-wasm) instead');
   }
   const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
-  return new Response(inflated).arrayBuffer();
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return await WebAssembly.instantiateStreaming(new Response(inflated, { headers: { 'content-type': 'application/wasm' } }));
+    } catch {
+      // Some runtimes refuse a constructed Response; fall through with a fresh stream.
+      return instantiateBuffered();
+    }
+  }
+  return instantiateBuffered();
+}
+
+function instantiateBuffered() {
+  const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
+  return new Response(inflated).arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes));
 }
 
 /** The EventSource class; `raw` resolves to the uncompressed module (optional). */
 export function create(raw) {
-  return defineEventSource(async () => {
-    const { instance } = await WebAssembly.instantiate(await moduleBytes(raw));
-    return defineSource(instance.exports);
-  });
+  return defineEventSource(async () => defineSource((await instantiate(raw)).instance.exports));
 }

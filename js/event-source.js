@@ -546,5 +546,10 @@ export function defineEventSource(loadSource) {
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // Bundlers and minifiers rename classes; native's is called EventSource.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
+  // Settles when the WebAssembly module is ready (sources made before then work all the same:
+  // they start their request at once and parse when it is). Rejects if it cannot load.
+  const ready = loading.then(() => {});
+  ready.catch(() => {});
+  Object.defineProperty(EventSource, 'ready', { value: ready, configurable: true });
   return EventSource;
 }

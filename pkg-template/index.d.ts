@@ -68,6 +68,11 @@ export declare class EventSource extends EventTarget implements AsyncIterable<Me
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;
   static readonly CLOSED: 2;
+  /**
+   * Settles when the WebAssembly module is ready; rejects if it cannot load. Optional: sources
+   * made before then start their request at once and parse when the module is ready.
+   */
+  static readonly ready: Promise<void>;
   onopen: ((this: EventSource, ev: Event) => any) | null;
   onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
   onerror: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null;

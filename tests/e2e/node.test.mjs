@@ -41,6 +41,12 @@ test('node: the script-tag build is a different class from the npm build', () =>
   assert.notEqual(builds.script, builds.npm);
 });
 
+test('node: EventSource.ready settles once the module is ready; it is not enumerable', async () => {
+  assert.equal(await EventSource.ready, undefined);
+  assert.equal(await builds.script.ready, undefined);
+  assert.ok(!Object.keys(EventSource).includes('ready'));
+});
+
 test('node: relative URLs need a base, so they throw SyntaxError', () => {
   assert.throws(() => new EventSource('/relative'), { name: 'SyntaxError' });
 });
@@ -59,6 +65,7 @@ test('node script: without DecompressionStream the source reports why and closes
     assert.equal(es.readyState, Fresh.CLOSED);
     assert.match(error.message, /DecompressionStream/);
     assert.equal(error.willRetry, false);
+    await assert.rejects(Fresh.ready, /DecompressionStream/);
   } finally {
     globalThis.DecompressionStream = saved;
     globalThis.EventSourceWasm = before;
