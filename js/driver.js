@@ -46,21 +46,6 @@ export function defineSource(exports) {
     }
   }
 
-  /** The output records of the last call as [tag, number, text], decoded before any runs. */
-  function records(len) {
-    const list = [];
-    if (!len) return list;
-    const at = esw_out();
-    const bytes = new Uint8Array(memory.buffer, at, len);
-    const view = new DataView(memory.buffer, at, len);
-    for (let i = 0; i < len; ) {
-      const n = view.getUint32(i + 5, true);
-      list.push([bytes[i], view.getUint32(i + 1, true), decoder.decode(bytes.subarray(i + 9, i + 9 + n))]);
-      i += 9 + n;
-    }
-    return list;
-  }
-
   return class Source {
     constructor(host) {
       decoder ??= new TextDecoder();
@@ -94,37 +79,33 @@ export function defineSource(exports) {
         run(kind);
       };
 
-      // Carries out what the engine asked for, once the call that asked has returned.
+      // Carries out what the engine asked for, once the call that asked has returned: the whole
+      // output is decoded and split into its CR-ended fields first (src/ffi.rs, "Protocol").
       function exec(len) {
-        for (const [tag, num, text] of records(len)) {
-          switch (tag) {
-            case 70: // F
-              if (state() !== CLOSED) startFetch(num, text);
-              break;
-            case 65: // A
-              abort();
-              break;
-            case 79: // O
-              host.open(responseUrl);
-              break;
-            case 77: // M
-              host.messages(text);
-              break;
-            case 69: // E (no text: the failure reported last)
-              host.error(num & 3, num >>> 8, text || failure, (num & 4) !== 0);
-              break;
-            case 82: // R
-            case 73: // I
-              if (state() === CLOSED) break;
-              {
-                const t = tag === 82 ? 0 : 1;
-                clearTimeout(timers[t]);
-                timers[t] = setTimeout(() => run(TIMER, t), num);
-              }
-              break;
-            default: // r, i: clear
-              clearTimeout(timers[tag === 114 ? 0 : 1]);
-          }
+        if (!len) return;
+        const f = decoder.decode(new Uint8Array(memory.buffer, esw_out(), len)).split('\r');
+        for (let i = 0; i < f.length - 1; ) {
+          const head = f[i++];
+          const tag = head[0];
+          const num = +head.slice(1);
+          if (tag === 'M') {
+            // A run of messages is one batch for the class: type, data, id and the next head.
+            const start = i;
+            while (f[i + 3] === 'M') i += 4;
+            host.messages(f, start, (i += 3));
+          } else if (tag === 'F') {
+            const id = f[i++];
+            if (state() !== CLOSED) startFetch(num, id);
+          } else if (tag === 'E') {
+            // No text: the failure JS reported last.
+            host.error(num & 3, num >>> 8, f[i++] || failure, (num & 4) !== 0);
+          } else if (tag === 'A') abort();
+          else if (tag === 'O') host.open(responseUrl);
+          else if (tag === 'R' || tag === 'I') {
+            const t = +(tag === 'I');
+            clearTimeout(timers[t]);
+            if (state() !== CLOSED) timers[t] = setTimeout(() => run(TIMER, t), num);
+          } else clearTimeout(timers[+(tag === 'i')]); // r, i
         }
       }
 

@@ -401,8 +401,9 @@ export function defineEventSource(loadSource) {
           } catch {}
           self.#enqueue({ kind: OPEN, origin });
         },
-        messages(batch) {
-          self.#enqueue({ kind: 'm', parts: batch.split('\r'), i: 0 });
+        // Events as `fields[i..end]`, four fields each: type, data, id and one to skip.
+        messages(fields, i, end) {
+          self.#enqueue({ kind: 'm', parts: fields, i, end });
         },
         error(state, status, message, willRetry) {
           self.#enqueue({ kind: 'e', state, status, message, willRetry });
@@ -496,12 +497,11 @@ export function defineEventSource(loadSource) {
         }
         const item = queue[0];
         if (item.kind === 'm') {
-          const parts = item.parts;
-          const end = parts.length - 1;
+          const { parts, end } = item;
           const origin = this.#origin;
           while (item.i < end && this.#readyState !== CLOSED) {
             const i = item.i;
-            item.i = i + 3;
+            item.i = i + 4;
             const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
             dispatch.call(this, event);
             if (this.#iterators) for (const it of this.#iterators) it.push(event);

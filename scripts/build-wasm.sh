@@ -35,7 +35,7 @@ kind=stable
 core=$(build "$kind-ffi" --no-default-features --features ffi)
 out=target/wasm-core
 mkdir -p "$out"
-$opt -Oz --converge --strip-debug --strip-producers --strip-target-features "$core" -o "$out/eventsource_wasm_core.wasm"
+$opt --low-memory-unused -Oz --converge --strip-debug --strip-producers --strip-target-features "$core" -o "$out/eventsource_wasm_core.wasm"
 # Zopfli writes a zlib stream (what DecompressionStream('deflate') reads) about 5% smaller
 # than zlib -9; checked by inflating it back.
 node -e 'const fs = require("fs"), zlib = require("zlib"), zopfli = require("@gfx/zopfli"), f = process.argv[1];

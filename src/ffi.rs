@@ -1,15 +1,18 @@
 //! The script-tag build's binding: the engine behind a plain C ABI, with no wasm-bindgen glue and
 //! no imports, driven by `js/driver.js` (which owns fetch, the body reader and the timers).
 //!
-//! Protocol, all little endian:
-//! - JS writes an input's bytes (the initial last event ID and the Content-Type as UTF-8, body
-//!   chunks) into the scratch buffer ([`esw_scratch`] returns where), then calls an input
-//!   function with their lengths. No text is validated here: it is all bytes to the engine.
+//! Protocol:
+//! - JS writes an input's bytes (the options as little-endian f64s, the initial last event ID
+//!   and the Content-Type as UTF-8, body chunks) into the scratch buffer ([`esw_scratch`]
+//!   returns where), then calls an input function with their lengths. No text is validated
+//!   here: it is all bytes to the engine.
 //! - Every input function returns the length of the output buffer ([`esw_out`] returns where):
-//!   the engine's actions as records of a tag byte ([`tag`]), a u32 number and a u32 length
-//!   followed by that many bytes of UTF-8 text. Consecutive messages share one record.
-//! - JS decodes all records before acting on any, since acting may call back in. Its
-//!   `TextDecoder` turns the stream's bytes into text with the WHATWG decoder's replacements.
+//!   the engine's actions as one text of fields each ended by CR, which none can contain (the
+//!   parser splits lines at CR and LF). A record is a tag byte ([`tag`]) with a decimal number,
+//!   then its text; a message is `M` then its type, data and id.
+//! - JS decodes the whole output with one `TextDecoder` call (the WHATWG decoder's replacements
+//!   come out as if each field were decoded alone: CR ends any invalid sequence), splits it at
+//!   CR, and reads every record before acting on any, since acting may call back in.
 
 use crate::engine::{Action, Engine, Input, Output, Response, Timer};
 use crate::options;
@@ -22,8 +25,8 @@ pub mod tag {
     pub const FETCH: u8 = b'F';
     pub const ABORT: u8 = b'A';
     pub const OPEN: u8 = b'O';
-    /// Text: `type CR data CR id CR` per event (an empty type means `message`).
-    pub const MESSAGES: u8 = b'M';
+    /// No number; the fields type, data, id (an empty type means `message`).
+    pub const MESSAGE: u8 = b'M';
     /// Number: readyState | willRetry << 2 | status << 8 (status 0: no response); text: the
     /// message, empty for the failure JS reported.
     pub const ERROR: u8 = b'E';
@@ -52,33 +55,33 @@ pub mod kind {
 #[derive(Debug, Default)]
 pub struct Encoder {
     pub buf: Vec<u8>,
-    /// Where the open record's length field is.
-    len_at: usize,
-    /// The open record is a message batch that more messages may join.
-    batching: bool,
 }
 
 impl Encoder {
-    /// Starts the output of a new call.
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.batching = false;
-    }
-
+    /// A record's head: its tag and number.
     fn record(&mut self, tag: u8, num: u32) {
-        self.batching = false;
         self.buf.push(tag);
-        self.buf.extend_from_slice(&num.to_le_bytes());
-        self.len_at = self.buf.len();
-        self.buf.extend_from_slice(&[0; 4]);
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut n = num;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&digits[at..]);
+        self.buf.push(b'\r');
     }
 
-    fn text(&mut self, parts: &[&[u8]]) {
-        for part in parts {
-            self.buf.extend_from_slice(part);
+    /// Fields of the record begun last.
+    fn fields(&mut self, fields: &[&[u8]]) {
+        for field in fields {
+            self.buf.extend_from_slice(field);
+            self.buf.push(b'\r');
         }
-        let len = (self.buf.len() - self.len_at - 4) as u32;
-        self.buf[self.len_at..self.len_at + 4].copy_from_slice(&len.to_le_bytes());
     }
 }
 
@@ -86,24 +89,20 @@ impl Output for Encoder {
     fn action(&mut self, action: Action<'_>) {
         match action {
             Action::Message(event) => {
-                if !self.batching {
-                    self.record(tag::MESSAGES, 0);
-                    self.batching = true;
-                }
-                let [ty, data, id] = options::batch_fields(&event);
-                self.text(&[ty, b"\r", data, b"\r", id, b"\r"]);
+                self.buf.extend_from_slice(b"M\r");
+                self.fields(&options::batch_fields(&event));
             }
             Action::Comment(_) => {}
             Action::Fetch(r) => {
                 self.record(tag::FETCH, r.attempt);
-                self.text(&[r.last_event_id.unwrap_or(b"")]);
+                self.fields(&[r.last_event_id.unwrap_or(b"")]);
             }
             Action::Abort => self.record(tag::ABORT, 0),
             Action::Open => self.record(tag::OPEN, 0),
             Action::Error(e) => {
                 let num = e.ready_state as u32 | u32::from(e.will_retry) << 2 | u32::from(e.status.unwrap_or(0)) << 8;
                 self.record(tag::ERROR, num);
-                self.text(&[e.message.unwrap_or("").as_bytes()]);
+                self.fields(&[e.message.unwrap_or("").as_bytes()]);
             }
             Action::SetTimer(timer, ms) => {
                 let t = if timer == Timer::Reconnect { tag::SET_RECONNECT } else { tag::SET_INACTIVITY };
@@ -115,6 +114,44 @@ impl Output for Encoder {
             }
         }
     }
+}
+
+/// One output record as JS reads it: tag, number (0 for messages) and fields.
+pub type Record<'a> = (u8, u32, Vec<&'a [u8]>);
+
+/// Reads an output buffer the way `js/driver.js` does (for tests and fuzzing); `None` if it is
+/// not a sequence of whole, known records.
+pub fn decode(buf: &[u8]) -> Option<Vec<Record<'_>>> {
+    let mut fields = buf.split(|&b| b == b'\r');
+    // Every field ends in CR, so the last piece is empty.
+    if fields.next_back()? != b"" {
+        return None;
+    }
+    let mut out = Vec::new();
+    while let Some(head) = fields.next() {
+        let (&tag, num) = head.split_first()?;
+        let count = match tag {
+            tag::MESSAGE if num.is_empty() => 3,
+            tag::FETCH | tag::ERROR => 1,
+            tag::ABORT
+            | tag::OPEN
+            | tag::SET_RECONNECT
+            | tag::SET_INACTIVITY
+            | tag::CLEAR_RECONNECT
+            | tag::CLEAR_INACTIVITY => 0,
+            _ => return None,
+        };
+        let num = if tag == tag::MESSAGE {
+            0
+        } else if !num.is_empty() && num.len() <= 10 && num.iter().all(u8::is_ascii_digit) {
+            core::str::from_utf8(num).ok()?.parse().ok()?
+        } else {
+            return None;
+        };
+        let texts = (0..count).map(|_| fields.next()).collect::<Option<Vec<_>>>()?;
+        out.push((tag, num, texts));
+    }
+    Some(out)
 }
 
 /// Every source of this module instance, with the shared scratch and output buffers.
@@ -167,7 +204,10 @@ impl Sources {
                 None => statuses.push(v as u16),
             }
         }
-        let id = bytes_at(bytes, ncfg * 8, id_len).to_vec();
+        let id = bytes_at(bytes, ncfg * 8, id_len);
+        // Never CR or LF (JS checks the option; a stream's ids cannot hold them either): the
+        // records are CR-separated.
+        let id = id.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(&[]).to_vec();
         let engine = Engine::new(options::config(id, &nums, statuses));
         let slot = match self.engines.iter().position(Option::is_none) {
             Some(i) => i,
@@ -183,7 +223,7 @@ impl Sources {
     /// The source `handle` (`None` if freed or never made) with the scratch buffer and the
     /// output, cleared for the call's records.
     fn parts(&mut self, handle: u32) -> Option<(&mut Engine, &[u8], &mut Encoder)> {
-        self.out.clear();
+        self.out.buf.clear();
         let engine = self.engines.get_mut(slot(handle))?.as_mut()?;
         Some((engine, &self.scratch, &mut self.out))
     }
@@ -225,6 +265,11 @@ impl Sources {
         self.engines.get(slot(handle)).and_then(Option::as_ref).map_or(2, |e| e.ready_state() as u32)
     }
 
+    /// The source `handle`'s engine (`None` if freed or never made), for fuzz/ffi_calls.
+    pub fn engine(&self, handle: u32) -> Option<&Engine> {
+        self.engines.get(slot(handle))?.as_ref()
+    }
+
     pub fn free(&mut self, handle: u32) {
         if let Some(engine) = self.engines.get_mut(slot(handle)) {
             *engine = None;
@@ -240,11 +285,8 @@ struct Global(UnsafeCell<Sources>);
 // SAFETY: see above: natively (tests) the exports are never called; in wasm32 there is one thread.
 unsafe impl Sync for Global {}
 
-static SOURCES: Global = Global(UnsafeCell::new(Sources {
-    engines: Vec::new(),
-    scratch: Vec::new(),
-    out: Encoder { buf: Vec::new(), len_at: 0, batching: false },
-}));
+static SOURCES: Global =
+    Global(UnsafeCell::new(Sources { engines: Vec::new(), scratch: Vec::new(), out: Encoder { buf: Vec::new() } }));
 
 fn with<R>(f: impl FnOnce(&mut Sources) -> R) -> R {
     // SAFETY: one thread, and `f` never calls an export (see `Global`), so this is the only
@@ -298,16 +340,14 @@ mod tests {
     use alloc::vec;
 
     /// Decoded output records: (tag, number, text).
+    /// Decoded output records: (tag, number, the fields joined by CR).
     fn records(buf: &[u8]) -> Vec<(u8, u32, String)> {
-        let mut out = vec![];
-        let mut i = 0;
-        while i < buf.len() {
-            let num = u32::from_le_bytes(buf[i + 1..i + 5].try_into().unwrap());
-            let len = u32::from_le_bytes(buf[i + 5..i + 9].try_into().unwrap()) as usize;
-            out.push((buf[i], num, String::from_utf8(buf[i + 9..i + 9 + len].to_vec()).unwrap()));
-            i += 9 + len;
-        }
-        out
+        let joined = |fields: Vec<&[u8]>| String::from_utf8(fields.join(&b'\r')).unwrap();
+        decode(buf)
+            .expect("well-formed records")
+            .into_iter()
+            .map(|(tag, num, fields)| (tag, num, joined(fields)))
+            .collect()
     }
 
     fn create(s: &mut Sources, nums: &[f64], id: &str) -> u32 {
@@ -338,9 +378,9 @@ mod tests {
         assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "é".into())]);
         assert_eq!(respond(&mut s, h, 200, "text/event-stream"), [(tag::OPEN, 0, "".into())]);
         let got = input(&mut s, h, kind::BODY, b"data: a\n\nevent: x\ndata: b\nid: 7\n\n: c\n");
-        assert_eq!(got, [(tag::MESSAGES, 0, "\ra\r\u{e9}\rx\rb\r7\r".into())]);
-        // Each call starts its own records, even right after a message batch.
-        assert_eq!(input(&mut s, h, kind::BODY, b"data: d\n\n"), [(tag::MESSAGES, 0, "\rd\r7\r".into())]);
+        assert_eq!(got, [(tag::MESSAGE, 0, "\ra\r\u{e9}".into()), (tag::MESSAGE, 0, "x\rb\r7".into())]);
+        // Each call starts its own records.
+        assert_eq!(input(&mut s, h, kind::BODY, b"data: d\n\n"), [(tag::MESSAGE, 0, "\rd\r7".into())]);
         let got = input(&mut s, h, kind::END, b"");
         assert_eq!(
             got,
@@ -385,6 +425,13 @@ mod tests {
         // The numbers the buffer held still count.
         assert_eq!(input(&mut s, h, kind::NETWORK_ERROR, b"")[1], (tag::SET_RECONNECT, 50, "".into()));
         assert_eq!(s.create(1_694_498_816, 0), h + 1);
+    }
+
+    #[test]
+    fn an_initial_id_ends_at_cr_or_lf_so_records_stay_whole() {
+        let mut s = Sources::default();
+        let h = create(&mut s, &NATIVE, "a\rb");
+        assert_eq!(input(&mut s, h, kind::START, b""), [(tag::FETCH, 1, "a".into())]);
     }
 
     #[test]

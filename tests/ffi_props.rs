@@ -33,22 +33,10 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Checks that `buf` is a sequence of complete records with known tags (their text is bytes:
-/// the stream's, for JS to decode).
+/// Checks that `buf` is a sequence of complete records with known tags, as `js/driver.js`
+/// reads them (their fields are bytes: the stream's, for JS to decode).
 fn well_formed(buf: &[u8]) -> bool {
-    let mut i = 0;
-    while i < buf.len() {
-        let Some(head) = buf.get(i..i + 9) else { return false };
-        let len = u32::from_le_bytes([head[5], head[6], head[7], head[8]]) as usize;
-        let Some(text) = buf.get(i + 9..i + 9 + len) else { return false };
-        if !b"FAOMERIri".contains(&head[0])
-            || (head[0] == b'M' && text.iter().filter(|&&c| c == b'\r').count() % 3 != 0)
-        {
-            return false;
-        }
-        i += 9 + len;
-    }
-    true
+    eventsource_wasm::ffi::decode(buf).is_some()
 }
 
 proptest! {
