@@ -337,7 +337,6 @@ pub extern "C" fn esw_free(handle: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     /// Decoded output records: (tag, number, text).
     /// Decoded output records: (tag, number, the fields joined by CR).

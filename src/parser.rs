@@ -226,7 +226,8 @@ impl Parser {
                 self.event_type.extend_from_slice(value);
             }
             // spec: an id containing U+0000 NULL is ignored.
-            // (A plain scan: `contains` would bring core's memchr into the wasm.)
+            // A plain scan: `contains` would bring core's memchr into the wasm.
+            #[allow(clippy::manual_contains)]
             b"id" if !value.iter().any(|&b| b == 0) => {
                 self.id_buffer.clear();
                 self.id_buffer.extend_from_slice(value);
