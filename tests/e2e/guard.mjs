@@ -1,41 +1,61 @@
 // Catches what the library must never cause, in Node or a page: an unhandled promise rejection
 // or an uncaught exception. Install a guard before the code under test runs; `assertClean()`
-// fails with every such error seen since the last check (and forgets them, so one bad test does
-// not fail the next).
+// fails with every such error seen since the last check, or since `mark()` when given its value
+// (node:test ends a test at once on an unhandled rejection and starts the next while the first
+// still runs: a mark keeps each test to its own errors).
 import assert from 'node:assert/strict';
 
 const describe = (e) => (e instanceof Error ? e.stack || `${e.name}: ${e.message}` : String(e));
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function report(label, errors) {
-  return `${label ? `${label}: ` : ''}${errors.length} unhandled error(s):\n${errors.map((e) => `  [${e.kind}] ${e.text}`).join('\n')}`;
+/** What both guards share: every error seen, and how far they were checked. */
+function collector(beforeCheck, filter = (errors) => errors) {
+  const errors = [];
+  let checked = 0;
+  const guard = {
+    errors,
+    /** Where the errors seen from now on begin. */
+    mark: () => errors.length,
+    /** The errors seen since the last check (or `from`), now counted as checked. */
+    take(from = checked) {
+      checked = errors.length;
+      return filter(errors.slice(from));
+    },
+    /** Lets pending reports arrive (`ms`), then asserts there was none since `from`. */
+    async assertClean(label = '', ms = 30, from = checked) {
+      await beforeCheck(ms);
+      const seen = guard.take(from);
+      const list = seen.map((e) => `  [${e.kind}] ${e.text}`).join('\n');
+      assert.equal(seen.length, 0, `${label ? `${label}: ` : ''}${seen.length} unhandled error(s):\n${list}`);
+    },
+  };
+  return guard;
 }
 
 /**
  * Node: collects `unhandledRejection` and `uncaughtException` of this process. Having a listener
- * keeps the process alive, so the failure shows up where the guard is checked.
+ * keeps the process alive, so the failure shows up where the guard is checked. `exclusive`
+ * takes the other listeners off until `dispose()`: node:test's own would end the running test at
+ * the first error and start the next one while the first still runs, which then gets blamed for
+ * the rest; an exclusive guard lets a test run to its end and report everything it caused.
  */
-export function guardProcess() {
-  const errors = [];
-  const onRejection = (reason) => errors.push({ kind: 'unhandledRejection', text: describe(reason) });
-  const onException = (err) => errors.push({ kind: 'uncaughtException', text: describe(err) });
+export function guardProcess({ exclusive = false } = {}) {
+  // Rejections are reported once the microtask queue drains: a short wait lets them in.
+  const guard = collector(settle);
+  const events = ['unhandledRejection', 'uncaughtException'];
+  const others = exclusive ? events.map((event) => [event, process.rawListeners(event)]) : [];
+  for (const [event] of others) process.removeAllListeners(event);
+  const onRejection = (reason) => guard.errors.push({ kind: 'unhandledRejection', text: describe(reason) });
+  const onException = (err) => guard.errors.push({ kind: 'uncaughtException', text: describe(err) });
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
-  return {
-    errors,
-    /** The errors seen so far, forgotten. */
-    take: () => errors.splice(0),
-    /** Waits `ms` (rejections are reported once the microtask queue drains), then asserts none. */
-    async assertClean(label = '', ms = 30) {
-      await settle(ms);
-      const seen = errors.splice(0);
-      assert.equal(seen.length, 0, report(label, seen));
-    },
-    dispose() {
-      process.off('unhandledRejection', onRejection);
-      process.off('uncaughtException', onException);
-    },
+  guard.dispose = () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+    for (const [event, listeners] of others) for (const l of listeners) process.on(event, l);
+    others.length = 0;
   };
+  return guard;
 }
 
 /**
@@ -45,10 +65,15 @@ export function guardProcess() {
  * Workers are not covered.
  */
 export async function guardPage(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push({ kind: 'pageerror', text: describe(e) }));
+  const guard = collector(async (ms) => {
+    if (page.isClosed()) return;
+    await page.evaluate((ms) => new Promise((resolve) => setTimeout(resolve, ms)), ms).catch(() => {});
+    // A binding call made just before that evaluate returned arrives after it.
+    await page.evaluate(() => 0).catch(() => {});
+  }, dedupe);
+  page.on('pageerror', (e) => guard.errors.push({ kind: 'pageerror', text: describe(e) }));
   await page.exposeBinding('__eventsourceGuard', ({ frame }, kind, text) => {
-    errors.push({ kind, text: `${text} (in ${frame.url()})` });
+    guard.errors.push({ kind, text: `${text} (in ${frame.url()})` });
   });
   await page.addInitScript(() => {
     globalThis.addEventListener('unhandledrejection', (e) => {
@@ -57,20 +82,7 @@ export async function guardPage(page) {
       globalThis.__eventsourceGuard?.('unhandledrejection', text);
     });
   });
-  return {
-    errors,
-    take: () => errors.splice(0),
-    /** Lets the page settle `ms` and reach us once more, then asserts no error was seen. */
-    async assertClean(label = '', ms = 30) {
-      if (!page.isClosed()) {
-        await page.evaluate((ms) => new Promise((resolve) => setTimeout(resolve, ms)), ms).catch(() => {});
-        // A binding call made just before the evaluate returned is delivered after it.
-        await page.evaluate(() => 0).catch(() => {});
-      }
-      const seen = dedupe(errors.splice(0));
-      assert.equal(seen.length, 0, report(label, seen));
-    },
-  };
+  return guard;
 }
 
 /** Chromium reports an unhandled rejection twice (`unhandledrejection` and `pageerror`): count it once. */
