@@ -1,8 +1,7 @@
 // Catches what the library must never cause, in Node or a page: an unhandled promise rejection
 // or an uncaught exception. Install a guard before the code under test runs; `assertClean()`
 // fails with every such error seen since the last check, or since `mark()` when given its value
-// (node:test ends a test at once on an unhandled rejection and starts the next while the first
-// still runs: a mark keeps each test to its own errors).
+// (for a test that checks only what happened while it ran).
 import assert from 'node:assert/strict';
 
 const describe = (e) => (e instanceof Error ? e.stack || `${e.name}: ${e.message}` : String(e));
