@@ -12,6 +12,7 @@ const FAILED = 4;
 const TIMER = 5;
 const ONLINE = 6;
 const CLOSE = 7;
+const RESET = 8;
 const OPEN = 1;
 const CLOSED = 2;
 
@@ -31,7 +32,7 @@ export function defineSource(exports) {
   // only after the library was imported.
   let encoder;
   let decoder;
-  const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_free } = exports;
+  const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_last_id, esw_retry, esw_free } = exports;
 
   /** Copies byte arrays into the scratch buffer, one after the other. */
   function write(...parts) {
@@ -57,7 +58,9 @@ export function defineSource(exports) {
       const id = encoder.encode(host.lastEventId);
       write(numbers, id);
       let handle = esw_new(config.length, id.length);
-      const { probeCors, withCredentials } = host;
+      // `once`: a stream given to EventSource.fromReadableStream(): its end or failure closes
+      // the source, as nothing could reconnect it.
+      const { probeCors, withCredentials, once } = host;
       // Bumped on every abort: callbacks of older attempts compare and give up.
       let generation = 0;
       let controller = null;
@@ -118,19 +121,34 @@ export function defineSource(exports) {
         c?.abort();
       }
 
-      /** `promise.then(…)`, ignored once the attempt it belongs to is gone. */
+      /**
+       * `promise.then(…)`, ignored once the attempt it belongs to is gone. What `ok` throws (a
+       * custom `fetch` may resolve to anything) fails the connection instead of escaping as an
+       * unhandled rejection.
+       */
       function watch(promise, ok, err) {
         const gen = generation;
         promise.then(
-          (v) => gen === generation && ok(v, gen),
+          (v) => {
+            if (gen !== generation) return;
+            try {
+              ok(v, gen);
+            } catch (e) {
+              abort();
+              report(FAILED, `eventsource-wasm: unusable response: ${field(e, 'message')}`);
+            }
+          },
           (e) => gen === generation && err(e),
         );
       }
 
+      /** The body ended: a network source reconnects, a stream source closes. */
+      const end = () => (once ? report(FAILED, 'the stream ended') : run(END));
+
       // A rejection we did not cause by aborting is a network error, except an abort by someone
       // else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
       function onFailure(err) {
-        report(field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
+        report(once || field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
       }
 
       // The host builds the request (URL, headers, the last event ID); this side owns the abort
@@ -149,7 +167,9 @@ export function defineSource(exports) {
           return report(FAILED, field(err, 'message'));
         }
         if (gen !== generation) {
-          // Closed while `fetch` ran (a custom fetch may call back into the source).
+          // Closed while `fetch` ran (a custom fetch may call back into the source): the
+          // abandoned request's rejection is expected.
+          promise.then(undefined, () => {});
           c.abort();
           return;
         }
@@ -165,7 +185,7 @@ export function defineSource(exports) {
         responseUrl = res.url;
         exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, host.retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
-        if (!res.body) return run(END);
+        if (!res.body) return end();
         reader = res.body.getReader();
         read();
       }
@@ -177,13 +197,17 @@ export function defineSource(exports) {
       function onChunk(result, gen) {
         if (result.done) {
           reader = null;
-          return run(END);
+          return end();
         }
         const chunk = result.value;
-        if (chunk) {
-          write(chunk);
-          run(BODY, chunk.length);
+        // A body's values are bytes (a Uint8Array of any realm); anything else (from a custom
+        // `fetch` or stream) would be misread, so it fails the connection.
+        if (Object.prototype.toString.call(chunk) !== '[object Uint8Array]') {
+          abort();
+          return report(FAILED, `eventsource-wasm: the response body gave a ${chunk === null ? 'null' : typeof chunk} chunk, not a Uint8Array`);
         }
+        write(chunk);
+        run(BODY, chunk.length);
         if (gen === generation) read();
       }
 
@@ -216,6 +240,9 @@ export function defineSource(exports) {
       this.start = () => run(START);
       this.close = () => run(CLOSE);
       this.online = () => run(ONLINE);
+      this.reset = () => run(RESET);
+      this.lastEventId = () => decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle)));
+      this.reconnectionTime = () => esw_retry(handle);
       this.free = () => {
         esw_free(handle);
         handle = 0;

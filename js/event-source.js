@@ -202,6 +202,9 @@ function define(target, props, enumerable = true) {
   }
 }
 
+/** The stream EventSource.fromReadableStream() hands to the constructor it calls. */
+let givenStream = null;
+
 /**
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
  * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
@@ -227,6 +230,9 @@ export function defineEventSource(loadSource) {
     #iterators = null;
     #online = null;
     #host = null;
+    // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
+    // after it is freed).
+    #last;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -234,6 +240,8 @@ export function defineEventSource(loadSource) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
       // WebIDL USVString: template conversion (throws on symbols), lone surrogates to U+FFFD.
+      const stream = givenStream;
+      givenStream = null;
       let str = `${url}`;
       if (typeof str.toWellFormed === 'function') str = str.toWellFormed();
       this.#url = parseURL(str);
@@ -253,6 +261,8 @@ export function defineEventSource(loadSource) {
         target.username = target.password = '';
       }
       options.fetchUrl = target.href;
+      options.stream = stream;
+      this.#last = [options.lastEventId, options.numbers[1]];
       this.#withCredentials = options.withCredentials;
       this.#options = options;
       this.#start();
@@ -266,6 +276,14 @@ export function defineEventSource(loadSource) {
     }
     get readyState() {
       return this.#readyState;
+    }
+    // Proposed (whatwg/html#12272): the last event ID string and the reconnection time in ms,
+    // for applications that reconnect on their own.
+    get lastEventId() {
+      return this.#source ? this.#source.lastEventId() : this.#last[0];
+    }
+    get reconnectionTime() {
+      return this.#source ? this.#source.reconnectionTime() : this.#last[1];
     }
 
     get onopen() {
@@ -285,6 +303,32 @@ export function defineEventSource(loadSource) {
     }
     set onerror(v) {
       this.#setHandler('error', v);
+    }
+
+    /**
+     * Proposed (whatwg/html#12272): discards the unfinished line and event, so that another
+     * stream's bytes can follow; the last event ID and reconnection time stay.
+     */
+    reset() {
+      this.#source?.reset();
+    }
+
+    /**
+     * Proposed (whatwg/html#12272): an EventSource over the bytes of `stream` (for instance a
+     * `fetch()` response body): events parse as from the network; when the stream ends or
+     * fails, the complete events are delivered, then one `error` with CLOSED, and nothing
+     * reconnects. `url` is `about:event-stream`, `origin` "null".
+     */
+    static fromReadableStream(stream) {
+      const fail = (why) => new TypeError(`Failed to execute 'fromReadableStream' on 'EventSource': ${why}.`);
+      if (typeof stream?.getReader !== 'function') throw fail("parameter 1 is not of type 'ReadableStream'");
+      if (stream.locked) throw fail('the stream is locked');
+      givenStream = stream;
+      try {
+        return new EventSource('about:event-stream');
+      } finally {
+        givenStream = null;
+      }
     }
 
     /** spec: close(): abort any fetch, set readyState to CLOSED; no event is fired. */
@@ -354,12 +398,15 @@ export function defineEventSource(loadSource) {
         url: o.fetchUrl,
         lastEventId: o.lastEventId,
         withCredentials: o.withCredentials,
-        probeCors: !o.fetch && hasCors(),
+        probeCors: !o.fetch && !o.stream && hasCors(),
+        once: !!o.stream,
         // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
         config: new Float64Array([...o.numbers, Math.random(), ...o.statuses]),
         // One attempt's request: the bindings hand over the attempt number, the last event ID
         // (empty: none) and their abort signal.
         fetch(attempt, id, signal) {
+          // A stream source's one "response": the binding reads the stream itself.
+          if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
           let url = o.fetchUrl;
           // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
           if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
@@ -455,9 +502,13 @@ export function defineEventSource(loadSource) {
         g.removeEventListener('online', this.#online);
         this.#online = null;
       }
+      const stream = this.#options.stream;
+      // close() cancels the stream, read or not yet.
+      if (stream && !stream.locked) stream.cancel().catch(() => {});
       if (source) {
         try {
           source.close();
+          this.#last = [source.lastEventId(), source.reconnectionTime()];
         } finally {
           source.free();
         }
@@ -538,7 +589,7 @@ export function defineEventSource(loadSource) {
   const constants = { CONNECTING, OPEN, CLOSED };
   define(EventSource, constants);
   define(EventSource.prototype, constants);
-  for (const name of ['url', 'withCredentials', 'readyState', ...HANDLERS.map((t) => `on${t}`), 'close']) {
+  for (const name of ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime', ...HANDLERS.map((t) => `on${t}`), 'reset', 'close']) {
     const d = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
     d.enumerable = true;
     Object.defineProperty(EventSource.prototype, name, d);
@@ -546,6 +597,8 @@ export function defineEventSource(loadSource) {
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // Bundlers and minifiers rename classes; native's is called EventSource.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
+  // As eventsource 4.1+: tells libraries that this class takes a `fetch` option.
+  Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), { value: true });
   // Settles when the WebAssembly module is ready (sources made before then work all the same:
   // they start their request at once and parse when it is). Rejects if it cannot load.
   const ready = loading.then(() => {});

@@ -101,6 +101,10 @@ pub enum Input<'a> {
     Online,
     /// `close()` was called.
     Close,
+    /// `reset()` was called: the unfinished line and event are discarded, as at the start of a
+    /// new stream (the last event ID and reconnection time stay), for a caller that pipes
+    /// another stream's bytes in next.
+    Reset,
 }
 
 /// What the request for one connection attempt must carry besides the source's URL and an
@@ -248,6 +252,7 @@ impl Engine {
                 self.connect(now, out);
             }
             Input::Close => self.close(out),
+            Input::Reset => self.parser.reset_stream(),
             _ => {}
         }
     }

@@ -49,6 +49,7 @@ pub mod kind {
     pub const TIMER: u32 = 5;
     pub const ONLINE: u32 = 6;
     pub const CLOSE: u32 = 7;
+    pub const RESET: u32 = 8;
 }
 
 /// Encodes actions as output records.
@@ -239,6 +240,7 @@ impl Sources {
             kind::FAILED => Input::Failed,
             kind::TIMER => Input::Timer(if arg == 0 { Timer::Reconnect } else { Timer::Inactivity }),
             kind::ONLINE => Input::Online,
+            kind::RESET => Input::Reset,
             _ => Input::Close,
         };
         engine.handle(now as u64, input, out);
@@ -258,6 +260,19 @@ impl Sources {
         let res = Response { status, content_type, retry_after };
         engine.handle(now as u64, Input::Response(res), out);
         out.buf.len()
+    }
+
+    /// The source's last event ID, written to the output buffer (nothing once freed); returns
+    /// its length.
+    pub fn last_event_id(&mut self, handle: u32) -> usize {
+        let Some((engine, _, out)) = self.parts(handle) else { return 0 };
+        out.buf.extend_from_slice(engine.last_event_id());
+        out.buf.len()
+    }
+
+    /// The source's reconnection time in ms (-1 once freed).
+    pub fn reconnection_time(&self, handle: u32) -> f64 {
+        self.engines.get(slot(handle)).and_then(Option::as_ref).map_or(-1.0, |e| e.reconnection_time() as f64)
     }
 
     /// The source's readyState (CLOSED once freed).
@@ -322,6 +337,18 @@ pub extern "C" fn esw_input(handle: u32, now: f64, kind: u32, arg: usize) -> usi
 #[no_mangle]
 pub extern "C" fn esw_response(handle: u32, now: f64, status: u32, ct_len: i32, retry_after: f64) -> usize {
     with(|s| s.response(handle, now, status, ct_len, retry_after))
+}
+
+/// See [`Sources::last_event_id`].
+#[no_mangle]
+pub extern "C" fn esw_last_id(handle: u32) -> usize {
+    with(|s| s.last_event_id(handle))
+}
+
+/// See [`Sources::reconnection_time`].
+#[no_mangle]
+pub extern "C" fn esw_retry(handle: u32) -> f64 {
+    with(|s| s.reconnection_time(handle))
 }
 
 #[no_mangle]
@@ -424,6 +451,27 @@ mod tests {
         // The numbers the buffer held still count.
         assert_eq!(input(&mut s, h, kind::NETWORK_ERROR, b"")[1], (tag::SET_RECONNECT, 50, "".into()));
         assert_eq!(s.create(1_694_498_816, 0), h + 1);
+    }
+
+    #[test]
+    fn last_event_id_reconnection_time_and_reset() {
+        let mut s = Sources::default();
+        let h = create(&mut s, &NATIVE, "7");
+        let id = |s: &mut Sources| {
+            let len = s.last_event_id(h);
+            String::from_utf8(s.out.buf[..len].to_vec()).unwrap()
+        };
+        assert_eq!((id(&mut s), s.reconnection_time(h)), ("7".into(), 3000.0));
+        input(&mut s, h, kind::START, b"");
+        respond(&mut s, h, 200, "text/event-stream");
+        input(&mut s, h, kind::BODY, b"retry: 50\nid: 8\n\ndata: cut");
+        assert_eq!((id(&mut s), s.reconnection_time(h)), ("8".into(), 50.0));
+        // reset() drops the unfinished event, not the id or the reconnection time.
+        assert!(input(&mut s, h, kind::RESET, b"").is_empty());
+        assert_eq!(input(&mut s, h, kind::BODY, b"\n\ndata: next\n\n"), [(tag::MESSAGE, 0, "\rnext\r8".into())]);
+        assert_eq!((id(&mut s), s.reconnection_time(h)), ("8".into(), 50.0));
+        s.free(h);
+        assert_eq!((id(&mut s), s.reconnection_time(h)), ("".into(), -1.0));
     }
 
     #[test]
