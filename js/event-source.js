@@ -525,62 +525,60 @@ export function defineEventSource(loadSource) {
       this.#queue.push(item);
       if (!this.#pumping) {
         this.#pumping = true;
-        queueMicrotask(() => this.#pump().catch(report));
+        queueMicrotask(() => this.#drain().catch(report));
       }
     }
 
     // Dispatches queued items in stream order. Awaiting between events lets microtasks a
-    // listener queued run before the next event, as between native event tasks.
-    async #pump() {
-      try {
-        await this.#drain();
-      } finally {
-        this.#pumping = false;
-      }
-    }
-
+    // listener queued run before the next event, as between native event tasks. `#pumping`
+    // drops in the same step that finds the queue empty, so an item queued right after is never
+    // left waiting for a pump that already ended.
     async #drain() {
       const queue = this.#queue;
-      while (queue.length) {
-        if (this.#readyState === CLOSED) {
-          queue.length = 0;
-          break;
-        }
-        const item = queue[0];
-        if (item.kind === 'm') {
-          const { parts, end } = item;
-          const origin = this.#origin;
-          while (item.i < end && this.#readyState !== CLOSED) {
-            const i = item.i;
-            item.i = i + 4;
-            const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
+      try {
+        while (queue.length) {
+          if (this.#readyState === CLOSED) {
+            queue.length = 0;
+            break;
+          }
+          const item = queue[0];
+          if (item.kind === 'm') {
+            const { parts, end } = item;
+            const origin = this.#origin;
+            while (item.i < end && this.#readyState !== CLOSED) {
+              const i = item.i;
+              item.i = i + 4;
+              const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
+              dispatch.call(this, event);
+              if (this.#iterators) for (const it of this.#iterators) it.push(event);
+              await null;
+            }
+            if (item.i >= end) queue.shift();
+            continue;
+          }
+          queue.shift();
+          if (item.kind === OPEN) {
+            this.#origin = item.origin;
+            this.#readyState = OPEN;
+            dispatch.call(this, new Event('open'));
+          } else {
+            this.#readyState = item.state;
+            const event = new Event('error');
+            Object.defineProperties(event, {
+              code: { value: item.status || undefined, enumerable: true },
+              message: { value: item.message, enumerable: true },
+              willRetry: { value: item.willRetry, enumerable: true },
+            });
+            if (item.state === CLOSED) {
+              this.#release();
+              this.#endIterators();
+            }
             dispatch.call(this, event);
-            if (this.#iterators) for (const it of this.#iterators) it.push(event);
-            await null;
           }
-          if (item.i >= end) queue.shift();
-          continue;
+          await null;
         }
-        queue.shift();
-        if (item.kind === OPEN) {
-          this.#origin = item.origin;
-          this.#readyState = OPEN;
-          dispatch.call(this, new Event('open'));
-        } else {
-          this.#readyState = item.state;
-          const event = new Event('error');
-          Object.defineProperties(event, {
-            code: { value: item.status || undefined, enumerable: true },
-            message: { value: item.message, enumerable: true },
-            willRetry: { value: item.willRetry, enumerable: true },
-          });
-          if (item.state === CLOSED) {
-            this.#release();
-            this.#endIterators();
-          }
-          dispatch.call(this, event);
-        }
-        await null;
+      } finally {
+        this.#pumping = false;
       }
     }
   }
