@@ -213,7 +213,7 @@ export function defineSource(exports) {
 
       // A rejected fetch is either a network error (retry) or a CORS failure (fail). Both reject
       // with the same TypeError, so a `no-cors` request settles it: it succeeds only if the
-      // server answered.
+      // server answered, and only a cross-origin answer can have failed CORS.
       function onFetchError(err) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
         keep(NETWORK_ERROR, field(err, 'message'));
@@ -227,10 +227,15 @@ export function defineSource(exports) {
         }
         const gen = generation;
         answer.then(
-          () => {
+          (res) => {
             probe?.abort();
             probe = null;
-            if (gen === generation) report(FAILED, 'the response failed the CORS check');
+            if (gen !== generation) return;
+            // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
+            // (the request may redirect either way) means the failure was the network's, e.g. a
+            // connection reset before the response head.
+            if (res?.type === 'opaque') report(FAILED, 'the response failed the CORS check');
+            else run(NETWORK_ERROR);
           },
           // `failure` still holds the fetch's own message.
           () => gen === generation && run(NETWORK_ERROR),
