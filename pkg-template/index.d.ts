@@ -41,14 +41,29 @@ export interface EventSourceWasmInit extends EventSourceInit {
   maxEventSize?: number;
 }
 
-/** The `error` event, a plain Event with read-only extras. */
+/**
+ * The `error` event, a plain Event with read-only extras. They are typed optional so that a
+ * handler of the DOM's EventSource (which takes any Event) fits ours and back: the class always
+ * sets `message` and `willRetry`.
+ */
 export interface EventSourceErrorEvent extends Event {
   /** The HTTP status, when there was a response. */
   readonly code?: number;
   /** Why the error happened. */
-  readonly message: string;
+  readonly message?: string;
   /** Whether a reconnection follows (readyState CONNECTING) or the source is closed. */
-  readonly willRetry: boolean;
+  readonly willRetry?: boolean;
+}
+
+/**
+ * What handlers see as `this`: what the DOM's EventSource and ours share, so that handlers
+ * written for either fit both.
+ */
+export interface EventSourceLike extends EventTarget {
+  readonly url: string;
+  readonly withCredentials: boolean;
+  readonly readyState: number;
+  close(): void;
 }
 
 export interface EventSourceEventMap {
@@ -73,15 +88,28 @@ export declare class EventSource extends EventTarget implements AsyncIterable<Me
    * made before then start their request at once and parse when the module is ready.
    */
   static readonly ready: Promise<void>;
-  onopen: ((this: EventSource, ev: Event) => any) | null;
-  onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
-  onerror: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null;
+  /**
+   * Proposed (whatwg/html#12272): an EventSource over the bytes of `stream` (e.g. a `fetch()`
+   * response body): `url` is `about:event-stream`, events have origin "null", and when the stream
+   * ends or fails the complete events are delivered, then one `error` with CLOSED; it never
+   * reconnects. Throws TypeError if the stream is locked.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
+  /** Proposed (whatwg/html#12272): the last event ID string (what a reconnection sends). */
+  readonly lastEventId: string;
+  /** Proposed (whatwg/html#12272): the reconnection time in ms (a server's `retry:` sets it). */
+  readonly reconnectionTime: number;
+  onopen: ((this: EventSourceLike, ev: Event) => any) | null;
+  onmessage: ((this: EventSourceLike, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: EventSourceLike, ev: EventSourceErrorEvent) => any) | null;
+  /** Proposed (whatwg/html#12272): drops the unfinished line and event before another stream's bytes. */
+  reset(): void;
   close(): void;
-  addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: (this: EventSource, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSourceLike, ev: EventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: (this: EventSourceLike, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSource, ev: EventSourceEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: (this: EventSource, event: MessageEvent<string>) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSourceLike, ev: EventSourceEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: (this: EventSourceLike, event: MessageEvent<string>) => any, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
   /** Yields every MessageEvent (any event type) until close(); leaving the loop closes the source. */
   [Symbol.asyncIterator](): AsyncIterator<MessageEvent<string>>;
