@@ -13,6 +13,7 @@ const TIMER = 5;
 const ONLINE = 6;
 const CLOSE = 7;
 const RESET = 8;
+const SUSPEND = 9;
 const OPEN = 1;
 const CLOSED = 2;
 
@@ -246,6 +247,7 @@ export function defineSource(exports) {
       this.close = () => run(CLOSE);
       this.online = () => run(ONLINE);
       this.reset = () => run(RESET);
+      this.suspend = () => run(SUSPEND);
       this.lastEventId = () => decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle)));
       this.reconnectionTime = () => esw_retry(handle);
       this.free = () => {

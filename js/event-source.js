@@ -228,7 +228,8 @@ export function defineEventSource(loadSource) {
     #handlers = { open: null, message: null, error: null };
     #wrappers = {};
     #iterators = null;
-    #online = null;
+    // Listeners on the global object, as [type, listener] pairs.
+    #globalListeners = [];
     #host = null;
     // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
     // after it is freed).
@@ -466,9 +467,26 @@ export function defineEventSource(loadSource) {
         } catch (err) {
           return fail(err);
         }
+        const listeners = [['online', () => this.#source?.online()]];
+        // Back/forward cache (whatwg/html#12363): the connection is dropped when the page goes
+        // in, with no error event (an open fetch would also keep the page out of the cache), and
+        // re-established at once, with Last-Event-ID, when the page comes back.
+        if (!o.stream && typeof g.document === 'object') {
+          listeners.push(
+            ['pagehide', (e) => e.persisted && this.#source?.suspend()],
+            [
+              'pageshow',
+              (e) => {
+                if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
+                this.#readyState = CONNECTING;
+                this.#source.online();
+              },
+            ],
+          );
+        }
         if (typeof g.addEventListener === 'function') {
-          this.#online = () => this.#source?.online();
-          g.addEventListener('online', this.#online);
+          for (const [type, listener] of listeners) g.addEventListener(type, listener);
+          this.#globalListeners = listeners;
         }
         this.#source.start();
       };
@@ -498,10 +516,8 @@ export function defineEventSource(loadSource) {
         this.#host.first = null;
         first.controller.abort();
       }
-      if (this.#online) {
-        g.removeEventListener('online', this.#online);
-        this.#online = null;
-      }
+      for (const [type, listener] of this.#globalListeners) g.removeEventListener(type, listener);
+      this.#globalListeners = [];
       const stream = this.#options.stream;
       // close() cancels the stream, read or not yet.
       if (stream && !stream.locked) stream.cancel().catch(() => {});

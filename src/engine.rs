@@ -101,6 +101,10 @@ pub enum Input<'a> {
     Online,
     /// `close()` was called.
     Close,
+    /// The page is entering the back/forward cache: the connection is dropped with no `error`
+    /// event and no reconnection timer; [`Input::Online`] re-establishes it at once when the page
+    /// is restored (whatwg/html#12363).
+    Suspend,
     /// `reset()` was called: the unfinished line and event are discarded, as at the start of a
     /// new stream (the last event ID and reconnection time stay), for a caller that pipes
     /// another stream's bytes in next.
@@ -253,6 +257,7 @@ impl Engine {
             }
             Input::Close => self.close(out),
             Input::Reset => self.parser.reset_stream(),
+            Input::Suspend => self.suspend(out),
             _ => {}
         }
     }
@@ -359,6 +364,19 @@ impl Engine {
         self.phase = Phase::Closed;
         self.state = ReadyState::Closed;
         out.action(Action::Error(ErrorInfo { ready_state: ReadyState::Closed, status, message, will_retry: false }));
+    }
+
+    fn suspend<O: Output + ?Sized>(&mut self, out: &mut O) {
+        match self.phase {
+            Phase::Fetching | Phase::Streaming => out.action(Action::Abort),
+            Phase::Waiting => out.action(Action::ClearTimer(Timer::Reconnect)),
+            _ => return,
+        }
+        self.disarm_inactivity(out);
+        // spec: the pending data of a lost connection is discarded.
+        self.parser.end_stream();
+        self.phase = Phase::Waiting;
+        self.state = ReadyState::Connecting;
     }
 
     fn close<O: Output + ?Sized>(&mut self, out: &mut O) {

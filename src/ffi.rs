@@ -50,6 +50,7 @@ pub mod kind {
     pub const ONLINE: u32 = 6;
     pub const CLOSE: u32 = 7;
     pub const RESET: u32 = 8;
+    pub const SUSPEND: u32 = 9;
 }
 
 /// Encodes actions as output records.
@@ -241,6 +242,7 @@ impl Sources {
             kind::TIMER => Input::Timer(if arg == 0 { Timer::Reconnect } else { Timer::Inactivity }),
             kind::ONLINE => Input::Online,
             kind::RESET => Input::Reset,
+            kind::SUSPEND => Input::Suspend,
             _ => Input::Close,
         };
         engine.handle(now as u64, input, out);

@@ -412,3 +412,42 @@ fn failures_the_caller_reports_leave_the_message_to_it() {
     e.handle(6000, Input::Failed, &mut m);
     assert_eq!(m.0, [None, Some("the server closed the connection"), None]);
 }
+
+#[test]
+fn suspend_drops_the_connection_quietly_and_online_resumes_it_at_once() {
+    // whatwg/html#12363: entering the back/forward cache aborts the connection with no error
+    // and no timer; restoring the page reconnects at once with Last-Event-ID.
+    let mut h = Harness::native();
+    h.input(Input::Start);
+    h.ok();
+    assert_eq!(h.body("id: 7\ndata: a\n\ndata: partial"), vec![msg("a", "7")]);
+    assert_eq!(h.input(Input::Suspend), vec![A::Abort]);
+    assert_eq!(h.engine.ready_state(), ReadyState::Connecting);
+    assert_eq!(h.input(Input::Suspend), vec![A::ClearTimer(Timer::Reconnect)], "suspended twice: nothing to abort");
+    assert_eq!(h.input(Input::Online), vec![A::ClearTimer(Timer::Reconnect), fetch(Some("7"))]);
+    h.ok();
+    // The partial event of the dropped connection is gone.
+    assert_eq!(h.body("\n\ndata: b\n\n"), vec![msg("b", "7")]);
+}
+
+#[test]
+fn suspend_while_waiting_cancels_the_timer_and_after_close_does_nothing() {
+    let mut h = Harness::native();
+    h.input(Input::Start);
+    h.input(Input::NetworkError);
+    assert_eq!(h.input(Input::Suspend), vec![A::ClearTimer(Timer::Reconnect)]);
+    assert_eq!(h.input(Input::Online), vec![A::ClearTimer(Timer::Reconnect), fetch(None)]);
+    h.input(Input::Close);
+    assert_eq!(h.input(Input::Suspend), vec![]);
+    assert_eq!(h.input(Input::Online), vec![]);
+}
+
+#[test]
+fn reset_drops_the_unfinished_event_and_keeps_the_id() {
+    let mut h = Harness::native();
+    h.input(Input::Start);
+    h.ok();
+    assert_eq!(h.body("id: 3\ndata: a\n\ndata: half"), vec![msg("a", "3")]);
+    assert_eq!(h.input(Input::Reset), vec![]);
+    assert_eq!(h.body("\n\ndata: b\n\n"), vec![msg("b", "3")]);
+}
