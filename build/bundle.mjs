@@ -28,10 +28,13 @@ async function embedded(entry, format, external = []) {
 }
 
 // Every entry runs the same driver over the same module: the ESM entry (what bundlers and Node
-// import), the polyfill over it, and the script tag (one self-contained classic script).
-writeFileSync(`${out}/index.js`, await embedded('js/entry.js', 'esm', ['./wasm.js']));
+// import), the polyfill over it, and the script tag (one self-contained classic script). Chromium's
+// compile hint compiles every function while the file loads, not at the first `new EventSource`
+// (construct to first event: about 3 ms less, measured cold).
+const HINT = '//# allFunctionsCalledOnLoad\n';
+writeFileSync(`${out}/index.js`, HINT + (await embedded('js/entry.js', 'esm', ['./wasm.js'])));
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
-writeFileSync(`${out}/eventsource-wasm.min.js`, await embedded('js/script.js', 'iife'));
+writeFileSync(`${out}/eventsource-wasm.min.js`, HINT + (await embedded('js/script.js', 'iife')));
 // The uncompressed module, which index.js imports only where DecompressionStream is missing.
 await build({ ...common, entryPoints: ['js/wasm.js'], format: 'esm', minify: true, outfile: `${out}/wasm.js` });
 

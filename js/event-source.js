@@ -490,8 +490,9 @@ export function defineEventSource(loadSource) {
         }
         this.#source.start();
       };
-      // A task, as native starts its fetch after the constructor returns.
-      setTimeout(() => {
+      // After the constructor returns (native starts its fetch in parallel): a microtask, as a
+      // timer would add a millisecond or more to every connection's start.
+      queueMicrotask(() => {
         if (this.#readyState === CLOSED) return;
         if (Source) return begin();
         // The module is still on its way: the first request (attempt 1, the initial last event
@@ -505,7 +506,7 @@ export function defineEventSource(loadSource) {
         }
         host.first = first;
         loading.then(begin, fail);
-      }, 0);
+      });
     }
 
     #release() {
