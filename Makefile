@@ -45,9 +45,10 @@ test-e2e:
 	@$(CARGO) build --quiet -p sse-test-server
 	node --test --test-concurrency=1 tests/e2e/
 
-## bench: criterion parse benchmarks (native) and the browser benchmark
-bench:
+## bench: criterion parse benchmarks (native) and the browser benchmark (release server)
+bench: build
 	$(CARGO) bench --bench parse
+	$(CARGO) build --quiet --release -p sse-test-server
 	node tests/e2e/bench/run.mjs
 
 ## fuzz: run the parser fuzz target for FUZZ_SECONDS (default 60) on nightly

@@ -8,9 +8,12 @@ import path from 'node:path';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Starts target/debug/sse-test-server on free ports; it exits when this process does. */
-export async function startServer() {
-  const bin = path.join(root, 'target/debug/sse-test-server');
+/**
+ * Starts target/debug/sse-test-server (or `profile`'s build) on free ports; it exits when this
+ * process does.
+ */
+export async function startServer(profile = 'debug') {
+  const bin = path.join(root, `target/${profile}/sse-test-server`);
   const child = spawn(bin, ['--port', '0', '--root', root, '--quiet', '--stdin-exit', '--max-seconds', '1800'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -58,9 +61,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-export async function launchChromium() {
+export async function launchChromium(extraArgs = []) {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: [...CHROMIUM_FLAGS, ...extraArgs] });
 }
 
 /**
