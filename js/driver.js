@@ -108,7 +108,10 @@ export function defineSource(exports) {
           else if (tag === 'R' || tag === 'I') {
             const t = +(tag === 'I');
             clearTimeout(timers[t]);
-            if (state() !== CLOSED) timers[t] = setTimeout(() => run(TIMER, t), num);
+            // The inactivity timer looks one task further: bytes that came while the event loop
+            // was busy are read first, so a slow page is not taken for a silent server.
+            const fire = t ? () => (timers[1] = setTimeout(() => run(TIMER, 1))) : () => run(TIMER, 0);
+            if (state() !== CLOSED) timers[t] = setTimeout(fire, num);
           } else clearTimeout(timers[+(tag === 'i')]); // r, i
         }
       }
