@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all setup setup-test wasm build demo test test-rust test-wasm test-e2e lint bench fuzz size clean
+.PHONY: all setup setup-test wasm build demo test test-rust test-wasm test-e2e lint bench fuzz fuzz-smoke size clean
 
 all: build
 
@@ -51,10 +51,18 @@ bench: build
 	$(CARGO) build --quiet --release -p sse-test-server
 	node tests/e2e/bench/run.mjs
 
-## fuzz: run the parser fuzz target for FUZZ_SECONDS (default 60) on nightly
+FUZZ_TARGETS = parse_chunks engine_inputs ffi_calls
+
+## fuzz: every cargo-fuzz target for FUZZ_SECONDS each (default 60) on nightly, overflow checks on
 fuzz:
 	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz
-	cd fuzz && cargo +nightly fuzz run parse_chunks -- -max_total_time=$${FUZZ_SECONDS:-60}
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		cargo +nightly fuzz run -a $$t -- -max_total_time=$${FUZZ_SECONDS:-60} || exit 1; \
+	done
+
+## fuzz-smoke: every fuzz target for 7 s (about 20 s in all, plus the build)
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=7
 
 size: build
 	@cat target/size-report.json
