@@ -26,8 +26,8 @@ demo: build
 	@$(CARGO) build --quiet -p sse-test-server
 	@scripts/demo.sh
 
-## test: every test: Rust (native), wasm in headless Chromium and Firefox, JS e2e in browsers and Node
-test: setup-test lint test-rust build test-wasm test-e2e
+## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox, JS e2e in browsers and Node
+test: setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
 
 test-rust:
 	$(CARGO) test --workspace --all-features
@@ -60,9 +60,10 @@ fuzz:
 		cargo +nightly fuzz run -a $$t -- -max_total_time=$${FUZZ_SECONDS:-60} || exit 1; \
 	done
 
-## fuzz-smoke: every fuzz target for 7 s (about 20 s in all, plus the build)
+## fuzz-smoke: every fuzz target for 7 s (about 20 s in all, plus the build); needs nightly
 fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=7
+	@if cargo +nightly --version >/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=7; \
+	else echo "fuzz-smoke: skipped: no nightly toolchain (rustup toolchain install nightly)"; fi
 
 size: build
 	@cat target/size-report.json
