@@ -1,5 +1,6 @@
-//! Response bodies: either whole (static files, JSON) or a channel that a producer task writes
-//! chunk by chunk, so every chunk is flushed on its own and the client sees separate reads.
+//! Response bodies: whole (JSON, plain text), a static file as `ServeDir` streams it, or a
+//! channel that a producer task writes chunk by chunk, so every chunk is flushed on its own and
+//! the client sees separate reads.
 
 use std::io;
 use std::pin::Pin;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::mpsc;
+use tower_http::services::fs::ServeFileSystemResponseBody;
 
 /// Longest a `hold=1` response stays open, so no test leaves a stream behind.
 pub const HOLD_LIMIT: Duration = Duration::from_secs(60);
@@ -16,6 +18,7 @@ pub const HOLD_LIMIT: Duration = Duration::from_secs(60);
 pub enum Body {
     Full(Option<Bytes>),
     Chan(mpsc::Receiver<io::Result<Bytes>>),
+    File(ServeFileSystemResponseBody),
 }
 
 impl Body {
@@ -38,11 +41,16 @@ impl hyper::body::Body for Body {
             Body::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             // A received `Err` makes hyper abort the connection without the chunked terminator.
             Body::Chan(rx) => rx.poll_recv(cx).map(|item| item.map(|r| r.map(Frame::data))),
+            Body::File(file) => Pin::new(file).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, Body::Full(None))
+        match self {
+            Body::Full(bytes) => bytes.is_none(),
+            Body::Chan(_) => false,
+            Body::File(file) => file.is_end_stream(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -50,6 +58,7 @@ impl hyper::body::Body for Body {
             Body::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             // Unknown length is what makes hyper use chunked transfer encoding.
             Body::Chan(_) => SizeHint::default(),
+            Body::File(file) => file.size_hint(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
+use serde::Serialize;
 use tokio::time::{interval, interval_at, sleep, Instant};
 
 use crate::body::{channel, Body};
@@ -19,6 +20,21 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 /// A forgotten demo tab still stops receiving after this long.
 const MAX_TICKER: Duration = Duration::from_secs(15 * 60);
 const SYMBOLS: [&str; 5] = ["ACME", "GLOBX", "INITECH", "UMBRL", "WAYNE"];
+
+/// One `tick` event's data.
+#[derive(Serialize)]
+struct Tick {
+    symbol: &'static str,
+    /// Rounded to cents, so the JSON number has at most two decimals.
+    price: f64,
+    seq: u64,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    open_streams: u64,
+    total_connections: u64,
+}
 
 /// Counts an open ticker for `/demo/stats` for exactly as long as its task lives.
 struct OpenTicker(Arc<State>);
@@ -59,8 +75,9 @@ pub fn ticker(state: &Arc<State>, parts: &Parts) -> Response<Body> {
                 _ = tick.tick() => {
                     seq += 1;
                     let symbol = SYMBOLS[(seq % SYMBOLS.len() as u64) as usize];
-                    let price = price(seq);
-                    format!("event: tick\nid: {seq}\ndata: {{\"symbol\":\"{symbol}\",\"price\":{price:.2},\"seq\":{seq}}}\n\n")
+                    let tick = Tick { symbol, price: (price(seq) * 100.0).round() / 100.0, seq };
+                    let data = serde_json::to_string(&tick).unwrap_or_default();
+                    format!("event: tick\nid: {seq}\ndata: {data}\n\n")
                 }
                 _ = heartbeat.tick() => ": heartbeat\n\n".to_owned(),
                 _ = dropped.changed() => break,
@@ -85,12 +102,11 @@ pub fn drop_all(state: &State) -> Response<Body> {
 }
 
 pub fn stats(state: &State) -> Response<Body> {
-    let text = format!(
-        "{{\"open_streams\":{},\"total_connections\":{}}}",
-        state.demo_open.load(Ordering::Relaxed),
-        state.demo_total.load(Ordering::Relaxed)
-    );
-    let mut response = Response::new(Body::full(text));
+    let stats = Stats {
+        open_streams: state.demo_open.load(Ordering::Relaxed),
+        total_connections: state.demo_total.load(Ordering::Relaxed),
+    };
+    let mut response = Response::new(Body::full(serde_json::to_string(&stats).unwrap_or_default()));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }

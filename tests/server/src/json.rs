@@ -1,28 +1,30 @@
-//! Just enough JSON output for `/log`, `/sse/echo` and the demo, so the server needs no serde.
+//! The request record that `/log` and `/sse/echo` answer with, rendered by serde_json.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use hyper::http::request::Parts;
+use serde::{Serialize, Serializer};
 
-/// A JSON string literal; control characters are escaped so the result fits on one SSE line.
-pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// One request. Header values are given both as lossy text and as hex of the exact bytes, since
+/// tests check the precise UTF-8 bytes a client put in `Last-Event-ID`.
+#[derive(Serialize)]
+struct Record<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    #[serde(serialize_with = "in_order")]
+    headers: Vec<(&'a str, Cow<'a, str>)>,
+    #[serde(serialize_with = "in_order")]
+    headers_hex: Vec<(&'a str, String)>,
+    body: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t_ms: Option<u64>,
+}
+
+/// A JSON object whose keys keep the order the headers arrived in.
+fn in_order<S: Serializer, V: Serialize>(pairs: &[(&str, V)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(name, value)| (name, value)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -32,37 +34,31 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// One request as a JSON object. Header values are given both as lossy text and as hex of the
-/// exact bytes, since tests check the precise UTF-8 bytes a client put in `Last-Event-ID`.
+/// One request as a one-line JSON object (serde_json escapes every control character, so it
+/// fits on one SSE `data:` line).
 pub fn request(parts: &Parts, body: &[u8], t_ms: Option<u128>) -> String {
     // Repeated headers are joined as HTTP allows, keeping the order they arrived in.
-    let mut headers: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut joined: Vec<(&str, Vec<u8>)> = Vec::new();
     for (name, value) in &parts.headers {
-        match headers.iter_mut().find(|(n, _)| *n == name.as_str()) {
+        match joined.iter_mut().find(|(n, _)| *n == name.as_str()) {
             Some((_, v)) => {
                 v.extend_from_slice(b", ");
                 v.extend_from_slice(value.as_bytes());
             }
-            None => headers.push((name.as_str(), value.as_bytes().to_vec())),
+            None => joined.push((name.as_str(), value.as_bytes().to_vec())),
         }
     }
-    let text: Vec<String> =
-        headers.iter().map(|(n, v)| format!("{}:{}", string(n), string(&String::from_utf8_lossy(v)))).collect();
-    let hexed: Vec<String> = headers.iter().map(|(n, v)| format!("{}:\"{}\"", string(n), hex(v))).collect();
-    let mut out = format!(
-        "{{\"method\":{},\"path\":{},\"query\":{},\"headers\":{{{}}},\"headers_hex\":{{{}}},\"body\":{}",
-        string(parts.method.as_str()),
-        string(parts.uri.path()),
-        string(parts.uri.query().unwrap_or("")),
-        text.join(","),
-        hexed.join(","),
-        string(&String::from_utf8_lossy(body)),
-    );
-    if let Some(t) = t_ms {
-        let _ = write!(out, ",\"t_ms\":{t}");
-    }
-    out.push('}');
-    out
+    let record = Record {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: joined.iter().map(|(n, v)| (*n, String::from_utf8_lossy(v))).collect(),
+        headers_hex: joined.iter().map(|(n, v)| (*n, hex(v))).collect(),
+        body: String::from_utf8_lossy(body),
+        t_ms: t_ms.map(|t| u64::try_from(t).unwrap_or(u64::MAX)),
+    };
+    // Serializing plain strings and numbers into a String cannot fail.
+    serde_json::to_string(&record).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -70,12 +66,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strings_escape_line_breaks_and_controls() {
-        assert_eq!(string("a\"b\\c\nd\re\u{1}"), r#""a\"b\\c\nd\re\u0001""#);
+    fn hex_is_lowercase_pairs() {
+        assert_eq!(hex(&[0xc3, 0xa9, 0x01]), "c3a901");
     }
 
     #[test]
-    fn hex_is_lowercase_pairs() {
-        assert_eq!(hex(&[0xc3, 0xa9, 0x01]), "c3a901");
+    fn request_keeps_field_and_header_order_and_escapes_controls() {
+        let (parts, ()) = hyper::Request::post("/sse/echo?a=1")
+            .header("X-B", "2")
+            .header("X-A", &b"\xc3\xa9\xff"[..])
+            .header("x-b", "3")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let json = request(&parts, b"a\"b\n\r\x01", Some(7));
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"method":"POST","path":"/sse/echo","query":"a=1","#,
+                "\"headers\":{\"x-b\":\"2, 3\",\"x-a\":\"é\u{fffd}\"},",
+                r#""headers_hex":{"x-b":"322c2033","x-a":"c3a9ff"},"#,
+                r#""body":"a\"b\n\r\u0001","t_ms":7}"#
+            )
+        );
+        assert!(!request(&parts, b"", None).contains("t_ms"));
     }
 }

@@ -133,7 +133,7 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
         (&Method::GET, "/demo/ticker") => demo::ticker(&state, &parts),
         (&Method::POST, "/demo/drop") => demo::drop_all(&state),
         (&Method::GET, "/demo/stats") => demo::stats(&state),
-        (&Method::GET | &Method::HEAD, p) => statics::serve(&state.root, p).await,
+        (&Method::GET | &Method::HEAD, _) => statics::serve(&state.files, &parts).await,
         _ => statics::plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
     };
     common_headers(response.headers_mut(), &q, parts.headers.get(ORIGIN));

@@ -6,12 +6,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use serde::Serialize;
 use sse_test_server::{serve, Config};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::oneshot;
 
 const USAGE: &str = "usage: sse-test-server [--port P] [--cross-port Q] [--root DIR] [--quiet] \
                      [--stdin-exit] [--max-seconds N]";
+
+/// The one line printed once both ports listen.
+#[derive(Serialize)]
+struct Listening {
+    port: u16,
+    cross_port: u16,
+}
 
 struct Options {
     config: Config,
@@ -68,7 +76,8 @@ async fn run(options: Options) -> std::io::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let (port, cross_port, shutdown) = serve(options.config).await?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{{\"port\":{port},\"cross_port\":{cross_port}}}")?;
+    serde_json::to_writer(&mut stdout, &Listening { port, cross_port })?;
+    writeln!(stdout)?;
     stdout.flush()?;
     drop(stdout);
 

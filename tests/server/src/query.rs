@@ -1,34 +1,8 @@
 //! Query strings as raw bytes: tests send arbitrary bytes (invalid UTF-8, NUL, lone CR) through
-//! `body=`, so decoding never goes through `str` until a caller asks for text.
+//! `body=`, so decoding never goes through `str` until a caller asks for text. That is why this
+//! is `percent_encoding` on the raw pairs and not `form_urlencoded::parse`, which yields lossy text.
 
-/// Decodes `%XX` escapes; a `%` not followed by two hex digits stays literal so nothing is lost.
-/// `plus_is_space` is for query strings (form encoding, as `URLSearchParams` writes them).
-pub fn percent_decode(input: &[u8], plus_is_space: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'%' && i + 2 < input.len() {
-            if let (Some(h), Some(l)) = (hex_val(input[i + 1]), hex_val(input[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if plus_is_space && b == b'+' { b' ' } else { b });
-        i += 1;
-    }
-    out
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
+use percent_encoding::percent_decode;
 
 /// Decodes base64url (and standard base64); padding is optional. A space counts as `+`
 /// because form decoding already turned an unescaped `+` into one.
@@ -56,6 +30,13 @@ pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Form decoding as `URLSearchParams` writes it: `+` is a space, `%2B` a plus, and a `%` not
+/// followed by two hex digits stays literal so nothing is lost.
+fn form_decode(raw: &str) -> Vec<u8> {
+    let spaced = raw.replace('+', " ");
+    percent_decode(spaced.as_bytes()).collect()
+}
+
 /// Parsed `?a=b&c=d`: the first occurrence of a name wins.
 #[derive(Debug, Default, Clone)]
 pub struct Query {
@@ -69,8 +50,7 @@ impl Query {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                let k = String::from_utf8_lossy(&percent_decode(k.as_bytes(), true)).into_owned();
-                (k, percent_decode(v.as_bytes(), true))
+                (String::from_utf8_lossy(&form_decode(k)).into_owned(), form_decode(v))
             })
             .collect();
         Query { pairs }
@@ -100,10 +80,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percent_decoding_keeps_any_byte() {
-        assert_eq!(percent_decode(b"a%00%FF%0d+x%", true), b"a\0\xff\r x%");
-        assert_eq!(percent_decode(b"%zz%4", false), b"%zz%4");
-        assert_eq!(percent_decode(b"a+b", false), b"a+b");
+    fn form_decoding_keeps_any_byte() {
+        assert_eq!(form_decode("a%00%FF%0d+x%"), b"a\0\xff\r x%");
+        assert_eq!(form_decode("%zz%4"), b"%zz%4");
+        assert_eq!(form_decode("a%2Bb+c"), b"a+b c");
+        let q = Query::parse("body=%EF%BB%BF%FF&k%65y=a+b");
+        assert_eq!(q.bytes("body"), Some(&b"\xef\xbb\xbf\xff"[..]));
+        assert_eq!(q.text("key").as_deref(), Some("a b"));
     }
 
     #[test]

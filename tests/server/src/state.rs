@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::watch;
+use tower_http::services::ServeDir;
 
 const MAX_KEYS: usize = 10_000;
 const MAX_ENTRIES_PER_KEY: usize = 10_000;
@@ -20,7 +21,8 @@ pub type BenchKey = (usize, usize, usize, bool);
 
 pub struct State {
     pub started: Instant,
-    pub root: PathBuf,
+    /// Static files from `--root`.
+    pub files: ServeDir,
     pub quiet: bool,
     log: Mutex<HashMap<String, Vec<String>>>,
     bench: Mutex<HashMap<BenchKey, Arc<Vec<Bytes>>>>,
@@ -34,7 +36,7 @@ impl State {
     pub fn new(root: PathBuf, quiet: bool) -> Self {
         State {
             started: Instant::now(),
-            root,
+            files: ServeDir::new(root),
             quiet,
             log: Mutex::default(),
             bench: Mutex::default(),

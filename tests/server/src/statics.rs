@@ -1,69 +1,42 @@
-//! Static files from `--root`, for test pages, the wasm package and the demo. Paths with `..`
-//! are refused outright rather than normalised, so nothing outside the root is reachable.
+//! Static files from `--root` (test pages, the wasm package, the demo), served by tower-http's
+//! `ServeDir`: GET and HEAD, `/` → `index.html`, 404 for a missing file or a path with `..`.
 
-use std::path::{Path, PathBuf};
-
-use hyper::{Response, StatusCode};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{Request, Response, StatusCode};
+use tower_http::services::ServeDir;
 
 use crate::body::Body;
-use crate::query::percent_decode;
 
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css; charset=utf-8",
-        Some("json" | "map") => "application/json",
-        Some("png") => "image/png",
-        Some("svg") => "image/svg+xml",
-        Some("txt") => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-/// Maps a request path to a file under `root`; `None` means the path tries to leave the root.
-pub fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(uri_path.as_bytes(), false);
-    let decoded = String::from_utf8(decoded).ok()?;
-    if decoded.contains(['\0', '\\']) {
-        return None;
-    }
-    let mut path = root.to_path_buf();
-    for segment in decoded.split('/').filter(|s| !s.is_empty() && *s != ".") {
-        if segment == ".." {
-            return None;
+pub async fn serve(files: &ServeDir, parts: &Parts) -> Response<Body> {
+    let request = Request::from_parts(parts.clone(), ());
+    match files.clone().try_call(request).await {
+        Ok(response) => {
+            let mut response = response.map(Body::File);
+            if let Some(value) = response.headers().get(CONTENT_TYPE).and_then(|v| utf8_text(v.to_str().ok()?)) {
+                response.headers_mut().insert(CONTENT_TYPE, value);
+            }
+            response
         }
-        path.push(segment);
+        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the file"),
     }
-    Some(path)
 }
 
-pub async fn serve(root: &Path, uri_path: &str) -> Response<Body> {
-    let Some(mut path) = resolve(root, uri_path) else {
-        return plain(StatusCode::FORBIDDEN, "forbidden");
+/// mime_guess names a type per extension but no charset: text is UTF-8 here, and scripts
+/// (`.mjs` included) get the one JavaScript type RFC 9239 keeps.
+fn utf8_text(content_type: &str) -> Option<HeaderValue> {
+    let text = match content_type {
+        "application/javascript" | "text/javascript" => "text/javascript",
+        t if t.starts_with("text/") && !t.contains(';') => t,
+        _ => return None,
     };
-    if path.is_dir() {
-        path.push("index.html");
-    }
-    // Reading off the runtime thread keeps open streams flowing while a large wasm file loads.
-    let read = {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || std::fs::read(path)).await
-    };
-    match read {
-        Ok(Ok(bytes)) => Response::builder()
-            .header("content-type", content_type(&path))
-            .body(Body::full(bytes))
-            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response")),
-        _ => plain(StatusCode::NOT_FOUND, "not found"),
-    }
+    HeaderValue::from_str(&format!("{text}; charset=utf-8")).ok()
 }
 
 pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut response = Response::new(Body::full(text));
     *response.status_mut() = status;
-    response.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }
 
@@ -72,19 +45,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn traversal_is_refused_even_when_encoded() {
-        let root = Path::new("/srv");
-        assert_eq!(resolve(root, "/a/b.js"), Some(PathBuf::from("/srv/a/b.js")));
-        assert_eq!(resolve(root, "/./a//b"), Some(PathBuf::from("/srv/a/b")));
-        assert_eq!(resolve(root, "/../etc/passwd"), None);
-        assert_eq!(resolve(root, "/a/%2e%2e/%2E%2E/x"), None);
-        assert_eq!(resolve(root, "/a%5c..%5cx"), None);
-    }
-
-    #[test]
-    fn wasm_and_modules_get_browser_ready_types() {
-        assert_eq!(content_type(Path::new("x.wasm")), "application/wasm");
-        assert_eq!(content_type(Path::new("x.mjs")), "text/javascript; charset=utf-8");
-        assert_eq!(content_type(Path::new("x.bin")), "application/octet-stream");
+    fn text_and_scripts_are_utf8_and_binaries_untouched() {
+        assert_eq!(utf8_text("text/html").unwrap(), "text/html; charset=utf-8");
+        assert_eq!(utf8_text("application/javascript").unwrap(), "text/javascript; charset=utf-8");
+        assert_eq!(utf8_text("text/plain; charset=latin1"), None);
+        assert_eq!(utf8_text("application/wasm"), None);
     }
 }
