@@ -50,7 +50,9 @@ export function defineSource(exports) {
 
   return class Source {
     constructor(host) {
-      decoder ??= new TextDecoder();
+      // ignoreBOM: a U+FEFF that opens a field (an id, say) is text; the stream's own BOM is
+      // the parser's business.
+      decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
       encoder ??= new TextEncoder();
       const config = host.config;
       const numbers = new Uint8Array(config.length * 8);
