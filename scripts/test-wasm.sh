@@ -12,12 +12,19 @@ port=$(sed -E 's/.*"port":([0-9]+).*/\1/' target/test-wasm-server.json)
 export SSE_SERVER="http://127.0.0.1:$port"
 echo "wasm tests against $SSE_SERVER"
 # Resolved now, not when make starts: setup may have just installed them.
-export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver || true)}
-export GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")}
-[ -x "$CHROMEDRIVER" ] || { echo "test-wasm: chromedriver not found (apt-get install chromium-driver)" >&2; exit 1; }
-[ -x "$GECKODRIVER" ] || { echo "test-wasm: geckodriver not found (cargo install geckodriver)" >&2; exit 1; }
+chromedriver=${CHROMEDRIVER:-$(command -v chromedriver || true)}
+geckodriver=${GECKODRIVER:-$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")}
+[ -x "$chromedriver" ] || { echo "test-wasm: chromedriver not found (apt-get install chromium-driver)" >&2; exit 1; }
+[ -x "$geckodriver" ] || { echo "test-wasm: geckodriver not found (cargo install geckodriver)" >&2; exit 1; }
+unset CHROMEDRIVER GECKODRIVER
 browsers=${WASM_BROWSERS:-chrome firefox}
+# One driver variable at a time: the test runner takes GECKODRIVER first whenever it is set, so
+# with both set the `--chrome` run ran in Firefox too.
 for b in $browsers; do
   echo "== wasm-pack test --headless --$b"
-  wasm-pack test --headless "--$b" -- --test web
+  case $b in
+    chrome) CHROMEDRIVER=$chromedriver wasm-pack test --headless --chrome -- --test web ;;
+    firefox) GECKODRIVER=$geckodriver wasm-pack test --headless --firefox -- --test web ;;
+    *) echo "test-wasm: unknown browser $b" >&2; exit 1 ;;
+  esac
 done
