@@ -7,8 +7,12 @@
 use eventsource_wasm::engine::{Action, Config, Engine, ErrorInfo, Input, Output, ReadyState, Response, Timer};
 use eventsource_wasm::parser::{self, parse_all, Limits, OwnedEvent, ParseError, Parser};
 use eventsource_wasm::{utf8, RetryPolicy};
-use libfuzzer_sys::arbitrary::{Arbitrary, Result, Unstructured};
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+use common::one_of;
 
 const STATUSES: [u16; 9] = [200, 200, 204, 301, 404, 500, 502, 503, 0];
 const CONTENT_TYPES: [&[u8]; 7] = [
@@ -490,23 +494,8 @@ impl Model {
     }
 }
 
-/// One of `common`, or any value.
-fn one_of<'a, T: Copy + Arbitrary<'a>>(u: &mut Unstructured<'a>, common: &[T]) -> Result<T> {
-    let i = u.choose_index(common.len() + 1)?;
-    common.get(i).copied().map_or_else(|| u.arbitrary(), Ok)
-}
-
 fn bytes(u: &mut Unstructured<'_>, max: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if u.ratio(1, 3)? {
-        let n = u.int_in_range(0..=max)?;
-        out.extend_from_slice(u.bytes(n.min(u.len()))?);
-    } else {
-        for _ in 0..u.int_in_range(0..=max / 4)? {
-            out.extend_from_slice(u.choose(&TOKENS)?);
-        }
-    }
-    Ok(out)
+    common::bytes(u, max, &TOKENS)
 }
 
 fn config(u: &mut Unstructured<'_>) -> Result<Config> {

@@ -7,8 +7,12 @@
 
 use eventsource_wasm::engine::{Action, Engine, Input, Output, ReadyState, Response, Timer};
 use eventsource_wasm::ffi::{decode, kind, tag, Sources};
-use libfuzzer_sys::arbitrary::{Arbitrary, Result, Unstructured};
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+use common::one_of;
 
 const TOKENS: [&[u8]; 12] =
     [b"data: x", b"id: 7", b"event: e", b"retry: 5", b": c", b"\n", b"\r", b"\r\n", b"\n\n", b"\xff", b"\r\r", b"\0"];
@@ -130,23 +134,8 @@ impl Harness {
     }
 }
 
-/// One of `common`, or any value.
-fn one_of<'a, T: Copy + Arbitrary<'a>>(u: &mut Unstructured<'a>, common: &[T]) -> Result<T> {
-    let i = u.choose_index(common.len() + 1)?;
-    common.get(i).copied().map_or_else(|| u.arbitrary(), Ok)
-}
-
 fn bytes(u: &mut Unstructured<'_>, max: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if u.ratio(1, 3)? {
-        let n = u.int_in_range(0..=max)?;
-        out.extend_from_slice(u.bytes(n.min(u.len()))?);
-    } else {
-        for _ in 0..u.int_in_range(0..=max / 4)? {
-            out.extend_from_slice(u.choose(&TOKENS)?);
-        }
-    }
-    Ok(out)
+    common::bytes(u, max, &TOKENS)
 }
 
 fn handle(u: &mut Unstructured<'_>) -> Result<u32> {
