@@ -130,6 +130,10 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Resul
             *r.status_mut() = StatusCode::NO_CONTENT;
             r
         }
+        (&Method::GET, "/live") => {
+            let open = state.live_count(&q.text("key").unwrap_or_default());
+            json_response(format!("{{\"open\":{open}}}"))
+        }
         (&Method::GET, "/demo/ticker") => demo::ticker(&state, &parts),
         (&Method::POST, "/demo/drop") => demo::drop_all(&state),
         (&Method::GET, "/demo/stats") => demo::stats(&state),

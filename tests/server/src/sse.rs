@@ -1,6 +1,7 @@
 //! The `/sse/*` routes: byte-exact streams, resumption, redirects, errors and benchmarks that the
 //! client's end-to-end tests point at. Every count, size and wait a query can ask for is capped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,7 +9,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 
-use crate::body::{spawn_chunks, Body, Tail};
+use crate::body::{channel, spawn_chunks, Body, Tail};
 use crate::query::{base64_decode, Query};
 use crate::state::State;
 use crate::{json, statics};
@@ -19,7 +20,7 @@ const MAX_STREAM_BYTES: usize = 512 << 20;
 /// A drip stream never runs longer than this, whatever `n` and `interval` say.
 const MAX_DRIP_MS: u64 = 600_000;
 
-pub async fn route(state: &State, parts: &Parts, q: &Query, request_body: Bytes) -> Response<Body> {
+pub async fn route(state: &Arc<State>, parts: &Parts, q: &Query, request_body: Bytes) -> Response<Body> {
     let delay = q.num("delay", 0, MAX_MS);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -80,6 +81,7 @@ pub async fn route(state: &State, parts: &Parts, q: &Query, request_body: Bytes)
             let count = q.text("key").map_or(0, |key| state.count(&key));
             stream(q, spawn_chunks(vec![format!("data: {count}\n\n").into()], Duration::ZERO, Tail::End))
         }
+        "/sse/live" => live(state, parts, q),
         "/sse/reset" => {
             let after = q.num("after", 64, 16 << 20) as usize;
             let bytes: Vec<u8> = b"data: x\n\n".iter().copied().cycle().take(after).collect();
@@ -194,6 +196,38 @@ fn resume(parts: &Parts, q: &Query) -> Response<Body> {
     let end = total.min(last + per_conn);
     chunks.extend((last + 1..=end).map(|n| Bytes::from(format!("id: {n}\ndata: event {n}\n\n"))));
     stream(q, spawn_chunks(chunks, Duration::ZERO, Tail::End))
+}
+
+/// An endless stream for connection-sharing and drop tests: `id: n` / `data: n` every `interval`
+/// ms (default 100), resuming after `Last-Event-ID`, for at most `max_ms` (default 60 s), asking
+/// for `retry` ms (default 200) between connections. While
+/// it is open it counts under `key` in `GET /live?key=`, so a test sees the connection end.
+fn live(state: &Arc<State>, parts: &Parts, q: &Query) -> Response<Body> {
+    let mut n = last_event_id(parts);
+    let every = ms(q.num("interval", 100, MAX_MS).max(1));
+    let deadline = tokio::time::Instant::now() + ms(q.num("max_ms", 60_000, MAX_DRIP_MS));
+    let retry = q.num("retry", 200, MAX_MS);
+    let guard = q.text("key").map(|key| state.live_open(&key));
+    let (sink, body) = channel();
+    tokio::spawn(async move {
+        let _guard = guard;
+        if !sink.send(format!("retry: {retry}\n\n")).await {
+            return;
+        }
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = sink.closed() => break,
+            }
+            n += 1;
+            if !sink.send(format!("id: {n}\ndata: {n}\n\n")).await {
+                break;
+            }
+        }
+    });
+    stream(q, body)
 }
 
 /// The bench stream: `count` events of `size` bytes whose last 8 bytes are the zero-padded

@@ -30,6 +30,8 @@ pub struct State {
     pub demo_drop: watch::Sender<u64>,
     pub demo_open: AtomicU64,
     pub demo_total: AtomicU64,
+    /// Open `/sse/live` streams per key.
+    live: Mutex<HashMap<String, u64>>,
 }
 
 impl State {
@@ -43,6 +45,7 @@ impl State {
             demo_drop: watch::Sender::new(0),
             demo_open: AtomicU64::new(0),
             demo_total: AtomicU64::new(0),
+            live: Mutex::default(),
         }
     }
 
@@ -72,6 +75,20 @@ impl State {
         self.log.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
     }
 
+    /// Counts one open `/sse/live` stream under `key` until the guard drops.
+    pub fn live_open(self: &Arc<Self>, key: &str) -> LiveGuard {
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        if live.contains_key(key) || live.len() < MAX_KEYS {
+            *live.entry(key.to_owned()).or_default() += 1;
+        }
+        LiveGuard(self.clone(), key.to_owned())
+    }
+
+    /// How many `/sse/live` streams are open under `key` now.
+    pub fn live_count(&self, key: &str) -> u64 {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied().unwrap_or(0)
+    }
+
     /// The chunks of a bench stream, built once per shape so the server is never the bottleneck.
     pub fn bench_chunks(&self, key: BenchKey, build: impl FnOnce() -> Vec<Bytes>) -> Arc<Vec<Bytes>> {
         let mut cache = self.bench.lock().unwrap_or_else(PoisonError::into_inner);
@@ -85,5 +102,20 @@ impl State {
         }
         cache.insert(key, chunks.clone());
         chunks
+    }
+}
+
+/// One open `/sse/live` stream, counted while it lives (see `State::live_open`).
+pub struct LiveGuard(Arc<State>, String);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        let mut live = self.0.live.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = live.get_mut(&self.1) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                live.remove(&self.1);
+            }
+        }
     }
 }
