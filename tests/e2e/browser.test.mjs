@@ -3,9 +3,8 @@
 // local server; every trace must equal the spec's.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, recordTrace } from './harness.mjs';
+import { startServer, openGuardedPage, recordTrace } from './harness.mjs';
 import { scenarios, resolveUrl } from './scenarios.mjs';
-import { guardPage } from './guard.mjs';
 
 let server;
 let browser;
@@ -15,11 +14,7 @@ let n = 0;
 
 before(async () => {
   server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  guard = await guardPage(page);
-  await page.goto(`${server.origin}/tests/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  ({ browser, page, guard } = await openGuardedPage(server, 'harness', 'harnessReady'));
 });
 
 afterEach(() => guard.assertClean());

@@ -5,8 +5,8 @@
 // Every case runs in Node and in headless Chromium, each with the npm and the script-tag build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, closedPort } from './harness.mjs';
-import { guardProcess, guardPage } from './guard.mjs';
+import { startServer, openGuardedPage, closedPort } from './harness.mjs';
+import { guardProcess } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
@@ -23,11 +23,7 @@ let n = 0;
 before(async () => {
   server = await startServer();
   closedUrl = `http://127.0.0.1:${await closedPort()}/`;
-  browser = await launchChromium();
-  page = await browser.newPage();
-  pageGuard = await guardPage(page);
-  await page.goto(`${server.origin}/tests/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  ({ browser, page, guard: pageGuard } = await openGuardedPage(server, 'harness', 'harnessReady'));
 });
 
 after(async () => {

@@ -4,8 +4,8 @@
 // function, serialized into each place, reports what it saw; the expectations are here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium } from './harness.mjs';
-import { guardProcess, guardPage } from './guard.mjs';
+import { startServer, openGuardedPage } from './harness.mjs';
+import { guardProcess } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js');
@@ -245,11 +245,7 @@ let page;
 let pageGuard;
 before(async () => {
   server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  pageGuard = await guardPage(page);
-  await page.goto(`${server.origin}/tests/e2e/pages/harness.html`);
-  await page.waitForFunction(() => window.harnessReady === true);
+  ({ browser, page, guard: pageGuard } = await openGuardedPage(server, 'harness', 'harnessReady'));
 });
 after(async () => {
   await browser?.close();

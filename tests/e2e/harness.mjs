@@ -67,6 +67,20 @@ export async function launchChromium(extraArgs = []) {
 }
 
 /**
+ * Launches Chromium and opens `pages/<name>.html` from `server` with a page guard installed
+ * first (see guard.mjs), once the page sets `window[readyFlag]`. Stop with `browser.close()`.
+ */
+export async function openGuardedPage(server, name, readyFlag) {
+  const { guardPage } = await import('./guard.mjs');
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  const guard = await guardPage(page);
+  await page.goto(`${server.origin}/tests/e2e/pages/${name}.html`);
+  await page.waitForFunction((flag) => window[flag] === true, readyFlag);
+  return { browser, page, guard };
+}
+
+/**
  * Records what an EventSource reports until `max` entries, CLOSED, or `timeout` ms. Serialized
  * into pages and workers with `Function.prototype.toString`, so it must stay self-contained.
  * Each entry: `type@readyState`, and for MessageEvents the data, lastEventId and origin

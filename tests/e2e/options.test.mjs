@@ -4,8 +4,8 @@
 // here on the plain result it returns.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, closedPort } from './harness.mjs';
-import { guardProcess, guardPage } from './guard.mjs';
+import { startServer, openGuardedPage, closedPort } from './harness.mjs';
+import { guardProcess } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
@@ -24,11 +24,7 @@ before(async () => {
   nodeGuard = guardProcess();
   server = await startServer();
   closedUrl = `http://127.0.0.1:${await closedPort()}/`;
-  browser = await launchChromium();
-  page = await browser.newPage();
-  pageGuard = await guardPage(page);
-  await page.goto(`${server.origin}/tests/e2e/pages/options.html`);
-  await page.waitForFunction(() => window.optionsReady === true);
+  ({ browser, page, guard: pageGuard } = await openGuardedPage(server, 'options', 'optionsReady'));
 });
 
 afterEach(async () => {
