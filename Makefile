@@ -45,11 +45,12 @@ test-e2e:
 	@$(CARGO) build --quiet -p sse-test-server
 	node --test --test-concurrency=1 tests/e2e/
 
-## bench: criterion parse benchmarks (native) and the browser benchmark (release server)
+## bench: criterion parse benchmarks (native) and the browser benchmark (release server);
+## BENCH_ARGS=--firefox runs it in Firefox, --quick shortens it
 bench: build
 	$(CARGO) bench --bench parse
 	$(CARGO) build --quiet --release -p sse-test-server
-	node tests/e2e/bench/run.mjs
+	node tests/e2e/bench/run.mjs $(BENCH_ARGS)
 
 FUZZ_TARGETS = parse_chunks engine_inputs ffi_calls
 

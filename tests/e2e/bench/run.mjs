@@ -1,12 +1,16 @@
 // Browser benchmark: events/s and MB/s delivered to listeners, the first event's latency and the
 // JS heap peak, native EventSource against ours and the npm peers, with the raw-fetch reference
 // (bytes only), in one headless Chromium page against the local server (release build).
-// Usage: node tests/e2e/bench/run.mjs [--quick]   (writes target/bench.json, prints a table)
+// Usage: node tests/e2e/bench/run.mjs [--quick] [--firefox]   (writes target/bench.json or
+// target/bench-firefox.json, prints a table). Firefox runs through WebDriver (geckodriver) and has
+// no JS heap figure (`performance.memory` is Chromium's).
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startServer, launchChromium, root } from '../harness.mjs';
+import { launchFirefox } from '../webdriver.mjs';
 
 const quick = process.argv.includes('--quick');
+const firefox = process.argv.includes('--firefox');
 mkdirSync(`${root}/target/bench`, { recursive: true });
 await build({
   stdin: { contents: "export { EventSource } from 'eventsource';", resolveDir: root },
@@ -24,20 +28,16 @@ const rounds = quick ? 1 : 3;
 
 // The release server: the debug build cannot feed the page as fast as it reads.
 const server = await startServer('release');
-const browser = await launchChromium(['--enable-precise-memory-info']);
+const browser = firefox ? await openFirefox() : await openChromium();
 const results = [];
 try {
-  const page = await browser.newPage();
-  await page.goto(`${server.origin}/tests/e2e/bench/bench.html`);
-  await page.waitForFunction(() => window.benchReady === true);
-  // Warm the server's stream cache and the JIT once per shape.
-  for (const s of shapes) await page.evaluate(([sz, c]) => window.runOne('native', sz, c), [s.size, Math.min(s.count, 1000)]);
+  for (const s of shapes) await browser.runOne('native', s.size, Math.min(s.count, 1000));
   for (const s of shapes) {
     for (const impl of impls) {
       let best = null;
       for (let r = 0; r < rounds; r++) {
         try {
-          const res = await page.evaluate(([i, sz, c]) => window.runOne(i, sz, c), [impl, s.size, s.count]);
+          const res = await browser.runOne(impl, s.size, s.count);
           if (!best || res.ms < best.ms) best = res;
         } catch (e) {
           best = { error: String(e.message || e) };
@@ -49,7 +49,7 @@ try {
         row.eventsPerSec = Math.round(best.events / (best.ms / 1000));
         row.mbPerSec = +(best.bytes / 1e6 / (best.ms / 1000)).toFixed(1);
         row.firstMs = +best.firstMs.toFixed(1);
-        row.heapPeakMB = +(best.heapPeak / 1e6).toFixed(1);
+        row.heapPeakMB = best.heapPeak ? +(best.heapPeak / 1e6).toFixed(1) : '–';
       }
       results.push(row);
       console.error(JSON.stringify(row));
@@ -59,7 +59,46 @@ try {
   await browser.close();
   server.stop();
 }
-writeFileSync(`${root}/target/bench.json`, JSON.stringify(results, null, 2) + '\n');
+
+/** The bench page in headless Chromium: `runOne(impl, size, count)` and `close()`. */
+async function openChromium() {
+  const chromium = await launchChromium(['--enable-precise-memory-info']);
+  const page = await chromium.newPage();
+  await page.goto(`${server.origin}/tests/e2e/bench/bench.html`);
+  await page.waitForFunction(() => window.benchReady === true);
+  return {
+    runOne: (impl, size, count) => page.evaluate(([i, sz, c]) => window.runOne(i, sz, c), [impl, size, count]),
+    close: () => chromium.close(),
+  };
+}
+
+/** The same page in headless Firefox over WebDriver. */
+async function openFirefox() {
+  const ff = await launchFirefox({ scriptTimeout: 120000 });
+  try {
+    await ff.navigate(`${server.origin}/tests/e2e/bench/bench.html`);
+    const deadline = Date.now() + 15000;
+    while (!(await ff.execute('return window.benchReady === true'))) {
+      if (Date.now() > deadline) throw new Error('bench page not ready in Firefox within 15 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (e) {
+    await ff.quit();
+    throw e;
+  }
+  return {
+    async runOne(impl, size, count) {
+      const res = await ff.executeAsync(
+        'const done = arguments[arguments.length - 1]; window.runOne(...Array.from(arguments).slice(0, 3)).then(done, (e) => done({ error: String(e.message || e) }));',
+        [impl, size, count],
+      );
+      if (res.error) throw new Error(res.error);
+      return res;
+    },
+    close: () => ff.quit(),
+  };
+}
+writeFileSync(`${root}/target/bench${firefox ? '-firefox' : ''}.json`, JSON.stringify(results, null, 2) + '\n');
 console.log('| event size | implementation | events/s | MB/s | first event ms | JS heap peak MB |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: |');
 for (const r of results) {
