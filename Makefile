@@ -49,6 +49,7 @@ lint:
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown --no-default-features --features ffi -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --tests --test web --test web_worker -- -D warnings
+	$(CARGO) test --doc --target wasm32-unknown-unknown
 	CARGO_TARGET_DIR=target/rust-app $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
 
 test-wasm:
