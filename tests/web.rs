@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use eventsource_wasm::{Error, EventSource, ReadyState, RetryPolicy, SourceEvent};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -354,6 +354,27 @@ fn construction_errors_match_the_js_class() {
     // Valid ones pass, and a relative URL resolves against the page.
     let s = EventSource::builder("/sse/x").method("patch").body("b").build().unwrap();
     assert!(s.url().starts_with("http") && s.url().ends_with("/sse/x"), "{}", s.url());
+}
+
+#[wasm_bindgen_test]
+async fn online_event_reconnects_a_waiting_source_at_once() {
+    let k = key("online");
+    let mut s = EventSource::builder(&url(&format!("/sse/status?code=503&key={k}")))
+        .retry_on_status([503])
+        .retry(RetryPolicy { initial_delay: 60_000, ..RetryPolicy::NATIVE })
+        .build()
+        .unwrap();
+    assert_eq!(lines(&mut s, 1).await, ["error status=503 retry=true"]);
+    let online = web_sys::Event::new("online").unwrap();
+    js_sys::global().unchecked_into::<web_sys::EventTarget>().dispatch_event(&online).unwrap();
+    // The second attempt comes now, not after the 60 s delay.
+    assert_eq!(lines(&mut s, 1).await, ["error status=503 retry=true"]);
+    assert_eq!(log(&k).await.len(), 2);
+    drop(s);
+    // Once dropped, another `online` fetches nothing.
+    js_sys::global().unchecked_into::<web_sys::EventTarget>().dispatch_event(&online).unwrap();
+    sleep(200).await;
+    assert_eq!(log(&k).await.len(), 2);
 }
 
 #[wasm_bindgen_test]

@@ -94,6 +94,35 @@ pub struct EventSource {
     url: String,
     with_credentials: bool,
     inner: Shared,
+    /// Dropped after `inner` is closed (fields drop after `Drop::drop`).
+    _online: Option<OnlineListener>,
+}
+
+/// The global scope's `online` listener, removed (and its closure freed) on drop: when the
+/// browser comes back online, a source waiting to reconnect reconnects at once.
+struct OnlineListener {
+    target: web_sys::EventTarget,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl OnlineListener {
+    fn new(rc: &Shared) -> Option<Self> {
+        let target: web_sys::EventTarget = js_sys::global().dyn_into().ok()?;
+        let weak = Rc::downgrade(rc);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(rc) = weak.upgrade() {
+                run(&rc, Input::Online);
+            }
+        });
+        target.add_event_listener_with_callback("online", callback.as_ref().unchecked_ref()).ok()?;
+        Some(OnlineListener { target, callback })
+    }
+}
+
+impl Drop for OnlineListener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback("online", self.callback.as_ref().unchecked_ref());
+    }
 }
 
 impl fmt::Debug for EventSource {
@@ -137,7 +166,9 @@ impl EventSource {
             waker: None,
             ended: false,
         };
-        let source = EventSource { url, with_credentials, inner: Rc::new(RefCell::new(inner)) };
+        let inner = Rc::new(RefCell::new(inner));
+        let _online = OnlineListener::new(&inner);
+        let source = EventSource { url, with_credentials, inner, _online };
         run(&source.inner, Input::Start);
         source
     }
