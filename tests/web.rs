@@ -59,6 +59,17 @@ async fn event_types_ids_and_origin() {
 }
 
 #[wasm_bindgen_test]
+async fn many_chunks_arrive_in_order() {
+    // One read (and one pair of promise callbacks) per chunk, 300 times.
+    let mut s = EventSource::new(&url("/sse/drip?n=300&interval=1&size=8")).unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    for i in 1..=300 {
+        assert_eq!(lines(&mut s, 1).await, [format!("message \"xxxxxxxx\" id={i}")]);
+    }
+    assert_eq!(lines(&mut s, 1).await, ["error status=0 retry=true"]);
+}
+
+#[wasm_bindgen_test]
 async fn reconnects_with_last_event_id_then_204_closes() {
     let k = key("resume");
     let mut s = EventSource::new(&url(&format!("/sse/resume?key={k}&per_conn=2&total=4&retry=20"))).unwrap();

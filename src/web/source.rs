@@ -355,19 +355,28 @@ enum Step {
     ProbeFailed,
 }
 
-/// `promise.then(…)` routed to [`settle`] with the generation it belongs to. The callbacks are
-/// freed when the promise settles, which every abort makes happen.
+/// The two callbacks of one `then`: whichever runs first drops both (the other never runs).
+type Callbacks = Rc<RefCell<Option<(Closure<dyn FnMut(JsValue)>, Closure<dyn FnMut(JsValue)>)>>>;
+
+/// `promise.then(…)` routed to [`settle`] with the generation it belongs to. Both callbacks
+/// are freed when the promise settles, which every abort makes happen; they hold the source
+/// only weakly.
 fn watch(rc: &Shared, generation: u32, promise: &js_sys::Promise, ok: Step, err: Step) {
+    let pair: Callbacks = Rc::new(RefCell::new(None));
     let callback = |step: Step| {
         let weak = Rc::downgrade(rc);
-        Closure::once_into_js(move |value: JsValue| {
+        let pair = pair.clone();
+        Closure::once(move |value: JsValue| {
+            drop(pair.borrow_mut().take());
             if let Some(rc) = weak.upgrade() {
                 settle(&rc, generation, step, value);
             }
         })
     };
-    if let Err(e) = promise.unchecked_ref::<Thenable>().then_with(&callback(ok), &callback(err)) {
-        report(rc, true, request::js_message(&e));
+    let (on_ok, on_err) = (callback(ok), callback(err));
+    match promise.unchecked_ref::<Thenable>().then_with(on_ok.as_ref(), on_err.as_ref()) {
+        Ok(_) => *pair.borrow_mut() = Some((on_ok, on_err)),
+        Err(e) => report(rc, true, request::js_message(&e)),
     }
 }
 
