@@ -59,7 +59,11 @@ impl Output for Ops {
 struct Inner {
     engine: Engine,
     ops: Ops,
-    request: RequestSpec,
+    /// Shared apart from the rest, so that the caller's header and body closures run with no
+    /// borrow of the source held.
+    request: Rc<RefCell<RequestSpec>>,
+    /// The URL fetched (without credentials).
+    fetch_url: String,
     /// Bumped on every abort: callbacks of older attempts compare and give up.
     generation: u32,
     controller: Option<AbortController>,
@@ -152,7 +156,8 @@ impl EventSource {
         let inner = Inner {
             engine: Engine::new(config),
             ops: Ops::default(),
-            request,
+            fetch_url: request.fetch_url.clone(),
+            request: Rc::new(RefCell::new(request)),
             generation: 0,
             controller: None,
             reader: None,
@@ -203,6 +208,8 @@ impl EventSource {
     /// follows, even one already queued: the stream ends.
     pub fn close(&self) {
         run(&self.inner, Input::Close);
+        // Also what a failed connection may leave (the engine asks for no abort once CLOSED).
+        abort(&self.inner);
         let (probe, waker) = {
             let mut inner = self.inner.borrow_mut();
             inner.queue.clear();
@@ -426,8 +433,14 @@ fn start_fetch(rc: &Shared, last_event_id: Option<&[u8]>, attempt: u32) {
     let Ok(controller) = AbortController::new() else {
         return report(rc, true, "AbortController is not available".into());
     };
-    // The caller's header and body closures run here; they cannot reach this source.
-    let built = rc.borrow_mut().request.build(attempt, last_event_id);
+    let (spec, generation) = {
+        let inner = rc.borrow();
+        (inner.request.clone(), inner.generation)
+    };
+    let built = spec.borrow_mut().build(attempt, last_event_id);
+    if rc.borrow().generation != generation {
+        return; // closed by the caller's closure
+    }
     let (url, init) = match built {
         Ok(request) => request,
         Err(why) => return report(rc, true, why),
@@ -437,11 +450,7 @@ fn start_fetch(rc: &Shared, last_event_id: Option<&[u8]>, attempt: u32) {
         Ok(promise) => promise,
         Err(err) => return report(rc, true, request::js_message(&err)),
     };
-    let generation = {
-        let mut inner = rc.borrow_mut();
-        inner.controller = Some(controller);
-        inner.generation
-    };
+    rc.borrow_mut().controller = Some(controller);
     watch(rc, generation, &promise, Step::Response, Step::FetchFailed);
 }
 
@@ -453,7 +462,7 @@ fn on_response(rc: &Shared, generation: u32, res: web_sys::Response) {
         let mut inner = rc.borrow_mut();
         let url = res.url();
         // spec: the events' origin is that of the response's final URL.
-        inner.origin = request::origin(if url.is_empty() { &inner.request.fetch_url } else { &url });
+        inner.origin = request::origin(if url.is_empty() { &inner.fetch_url } else { &url });
     }
     let content_type = content_type.as_ref().map(|t| t.as_bytes());
     run(rc, Input::Response(Response { status: res.status(), content_type, retry_after }));
@@ -527,7 +536,7 @@ fn on_fetch_error(rc: &Shared, err: JsValue) {
         let mut inner = rc.borrow_mut();
         keep_failure(&mut inner, false, request::js_message(&err));
         inner.probe = controller;
-        (inner.generation, inner.request.fetch_url.clone())
+        (inner.generation, inner.fetch_url.clone())
     };
     match global_fetch(&url, &init) {
         Ok(probe) => watch(rc, generation, &probe, Step::ProbeAnswered, Step::ProbeFailed),
