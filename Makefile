@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all setup setup-test wasm build demo test test-rust test-wasm test-e2e lint bench fuzz fuzz-smoke size clean
+.PHONY: all setup setup-test wasm build demo example-rust demo-rust test test-rust test-wasm test-e2e lint bench fuzz fuzz-smoke size clean
 
 all: build
 
@@ -26,6 +26,16 @@ demo: build
 	@$(CARGO) build --quiet -p sse-test-server
 	@scripts/demo.sh
 
+## example-rust: the Rust API example page (examples/rust-app), built with wasm-pack into its pkg/
+example-rust: setup
+	@command -v wasm-pack >/dev/null 2>&1 || { echo "example-rust: installing wasm-pack"; $(CARGO) install --quiet wasm-pack; }
+	cd examples/rust-app && CARGO_TARGET_DIR=../../target/rust-app wasm-pack build --target web --release --no-pack
+
+## demo-rust: build the Rust API example and serve it with the local SSE server (Ctrl-C stops it)
+demo-rust: example-rust
+	@$(CARGO) build --quiet -p sse-test-server
+	@scripts/demo-rust.sh
+
 ## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox, JS e2e in browsers and Node
 test: setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
 
@@ -34,9 +44,13 @@ test-rust:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path examples/rust-app/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown --no-default-features --features ffi -- -D warnings
+	$(CARGO) clippy --target wasm32-unknown-unknown --tests --test web --test web_worker -- -D warnings
+	$(CARGO) test --doc --target wasm32-unknown-unknown
+	CARGO_TARGET_DIR=target/rust-app $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
 
 test-wasm:
 	@scripts/test-wasm.sh

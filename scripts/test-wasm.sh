@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# wasm-bindgen tests of the binding in headless Chromium and Firefox, against the local server.
+# wasm-bindgen tests of the Rust API (src/web) in headless Chromium and Firefox, against the local
+# server: tests/web.rs on the page's main thread, tests/web_worker.rs in a dedicated worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet -p sse-test-server
@@ -9,7 +10,8 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s target/test-wasm-server.json ] && break; sleep 0.1; done
 port=$(sed -E 's/.*"port":([0-9]+).*/\1/' target/test-wasm-server.json)
-export SSE_SERVER="http://127.0.0.1:$port"
+cross_port=$(sed -E 's/.*"cross_port":([0-9]+).*/\1/' target/test-wasm-server.json)
+export SSE_SERVER="http://127.0.0.1:$port" SSE_CROSS_SERVER="http://127.0.0.1:$cross_port"
 echo "wasm tests against $SSE_SERVER"
 # Resolved now, not when make starts: setup may have just installed them.
 chromedriver=${CHROMEDRIVER:-$(command -v chromedriver || true)}
@@ -23,8 +25,8 @@ browsers=${WASM_BROWSERS:-chrome firefox}
 for b in $browsers; do
   echo "== wasm-pack test --headless --$b"
   case $b in
-    chrome) CHROMEDRIVER=$chromedriver wasm-pack test --headless --chrome -- --test web ;;
-    firefox) GECKODRIVER=$geckodriver wasm-pack test --headless --firefox -- --test web ;;
+    chrome) CHROMEDRIVER=$chromedriver wasm-pack test --headless --chrome -- --test web --test web_worker ;;
+    firefox) GECKODRIVER=$geckodriver wasm-pack test --headless --firefox -- --test web --test web_worker ;;
     *) echo "test-wasm: unknown browser $b" >&2; exit 1 ;;
   esac
 done

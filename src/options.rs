@@ -1,5 +1,5 @@
 //! What both bindings (`wasm`, `ffi`) and the JS class agree on: the options as the class hands
-//! them over (the numeric ones in one array indexed by [`cfg`], already validated and normalized
+//! them over (the numeric ones in one array indexed by [`cfg`](mod@cfg), already validated and normalized
 //! by `js/event-source.js`, plus the initial last event ID), and the fields of an event in a
 //! message batch. The options about the request itself (URL, headers, `lastEventIdQueryParam`)
 //! stay in JS, which builds every request.

@@ -1,148 +1,422 @@
-//! The wasm binding in real browsers (`wasm-pack test --headless --chrome` / `--firefox`),
-//! against the local SSE server whose address `scripts/test-wasm.sh` passes in `SSE_SERVER`.
+//! The Rust API (`eventsource_wasm::EventSource`) in real browsers, on the page's main thread
+//! (`wasm-pack test --headless --chrome` / `--firefox`), against the local SSE server whose
+//! address `scripts/test-wasm.sh` passes in `SSE_SERVER`. The scenarios of the JS differential
+//! suite that apply, reconnection, every option, and close/drop.
 #![cfg(target_arch = "wasm32")]
 
-use eventsource_wasm::wasm::{Host, Source};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+#[path = "web/common.rs"]
+mod common;
+
+use common::*;
+use eventsource_wasm::{Error, EventSource, ReadyState, RetryPolicy, SourceEvent};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/tests/web/host.js")]
-extern "C" {
-    type Recorder;
-    #[wasm_bindgen(js_name = makeHost)]
-    fn make_host(url: &str, options: JsValue, stop_after: u32) -> Recorder;
-    #[wasm_bindgen(method, getter)]
-    fn host(this: &Recorder) -> Host;
-    #[wasm_bindgen(method, getter)]
-    fn done(this: &Recorder) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn count(this: &Recorder) -> u32;
-    fn sleep(ms: u32) -> js_sys::Promise;
-}
-
-fn server() -> &'static str {
-    option_env!("SSE_SERVER").unwrap_or("http://127.0.0.1:8787")
-}
-
-fn options(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        js_sys::Reflect::set(&o, &(*k).into(), v).unwrap();
-    }
-    o.into()
-}
-
-/// Runs a source on `path` of the server until `stop_after` trace lines (or CLOSED, or 8 s).
-async fn run(path: &str, opts: JsValue, stop_after: u32) -> Vec<String> {
-    run_url(&format!("{}{}", server(), path), opts, stop_after).await
-}
-
-/// Runs a source on `url` until `stop_after` trace lines (or CLOSED, or 8 s) and returns them.
-async fn run_url(url: &str, opts: JsValue, stop_after: u32) -> Vec<String> {
-    let rec = make_host(url, opts, stop_after);
-    let source = Source::new(rec.host());
-    source.start();
-    let trace = JsFuture::from(rec.done()).await.unwrap();
-    source.close();
-    js_sys::Array::from(&trace).iter().map(|v| v.as_string().unwrap()).collect()
-}
-
-fn origin() -> &'static str {
-    server()
+/// Retries after 10 ms, so tests never wait the native 3 s.
+fn quick() -> RetryPolicy {
+    RetryPolicy { initial_delay: 10, ..RetryPolicy::NATIVE }
 }
 
 #[wasm_bindgen_test]
 async fn streams_events_split_across_chunks() {
-    // "data: é€\n\n" cut inside the multi-byte characters and between CR and LF.
+    // "data: é€" cut inside the multi-byte characters and between CR and LF (CRLF lines).
     let body = "data:%20%C3%A9%E2%82%AC%0D%0Aid:%201%0D%0A%0D%0Adata:%20two%0D%0A%0D%0A";
-    let trace = run(&format!("/sse/raw?body={body}&split=8,9,12,23,24&hold=1"), JsValue::UNDEFINED, 3).await;
-    assert_eq!(trace, vec![format!("open {}", origin()), "message \"é€\" id=1".into(), "message \"two\" id=1".into()]);
+    let mut s = EventSource::new(&url(&format!("/sse/raw?body={body}&split=8,9,12,23,24&hold=1"))).unwrap();
+    assert_eq!(lines(&mut s, 3).await, ["open", "message \"é€\" id=1", "message \"two\" id=1"]);
 }
 
 #[wasm_bindgen_test]
-async fn invalid_utf8_and_bom_follow_the_spec() {
-    let body = "%EF%BB%BFdata:%FF%E2%82%0A%0A";
-    let trace = run(&format!("/sse/raw?body={body}&split=1,2,7&hold=1"), JsValue::UNDEFINED, 2).await;
-    assert_eq!(trace[1], "message \"\u{FFFD}\u{FFFD}\" id=");
+async fn bom_is_stripped_and_invalid_utf8_replaced() {
+    let body = "%EF%BB%BFdata:%FF%E2%82%0A%0Adata:%EF%BB%BFx%0A%0A";
+    let mut s = EventSource::new(&url(&format!("/sse/raw?body={body}&split=1,2,7&hold=1"))).unwrap();
+    // Only the stream's first BOM goes; one inside a field stays.
+    let bom_in_field = format!("message {:?} id=", "\u{FEFF}x");
+    assert_eq!(lines(&mut s, 3).await, ["open", "message \"\u{FFFD}\u{FFFD}\" id=", bom_in_field.as_str()]);
 }
 
 #[wasm_bindgen_test]
-async fn reconnects_with_last_event_id_after_the_server_closes() {
-    let key = format!("web-resume-{}", js_sys::Math::random());
-    let trace = run(&format!("/sse/resume?key={key}&per_conn=2&total=4&retry=20"), JsValue::UNDEFINED, 8).await;
-    let o = origin();
+async fn cr_and_crlf_line_endings() {
+    for eol in ["cr", "crlf"] {
+        let mut s = EventSource::new(&url(&format!("/sse/messages?n=2&eol={eol}&gap=5"))).unwrap();
+        assert_eq!(lines(&mut s, 3).await, ["open", "message \"hello 0\" id=1", "message \"hello 1\" id=2"], "{eol}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn event_types_ids_and_origin() {
+    let mut s = EventSource::new(&url("/sse/messages?n=2&event=tick&id_start=7&retry=1234")).unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    assert_eq!(s.ready_state(), ReadyState::Open);
+    let Some(SourceEvent::Message(m)) = next(&mut s).await else { panic!("a message") };
+    assert_eq!((m.event_type.as_str(), m.data.as_str(), m.last_event_id.as_str()), ("tick", "hello 0", "7"));
+    assert_eq!(m.origin, server());
+    assert_eq!(lines(&mut s, 1).await, ["tick \"hello 1\" id=8"]);
+    assert_eq!(s.last_event_id(), "8");
+    // spec: the stream's `retry:` sets the reconnection time.
+    assert_eq!(s.reconnection_time(), 1234);
+}
+
+#[wasm_bindgen_test]
+async fn many_chunks_arrive_in_order() {
+    // One read (and one pair of promise callbacks) per chunk, 300 times.
+    let mut s = EventSource::new(&url("/sse/drip?n=300&interval=1&size=8")).unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    for i in 1..=300 {
+        assert_eq!(lines(&mut s, 1).await, [format!("message \"xxxxxxxx\" id={i}")]);
+    }
+    assert_eq!(lines(&mut s, 1).await, ["error status=0 retry=true"]);
+}
+
+#[wasm_bindgen_test]
+async fn reconnects_with_last_event_id_then_204_closes() {
+    let k = key("resume");
+    let mut s = EventSource::new(&url(&format!("/sse/resume?key={k}&per_conn=2&total=4&retry=20"))).unwrap();
     assert_eq!(
-        trace,
-        vec![
-            format!("open {o}"),
-            "message \"event 1\" id=1".into(),
-            "message \"event 2\" id=2".into(),
-            "error state=0 status=0 retry=true".into(),
-            format!("open {o}"),
-            "message \"event 3\" id=3".into(),
-            "message \"event 4\" id=4".into(),
-            "error state=0 status=0 retry=true".into(),
+        lines(&mut s, 10).await,
+        [
+            "open",
+            "message \"event 1\" id=1",
+            "message \"event 2\" id=2",
+            "error status=0 retry=true",
+            "open",
+            "message \"event 3\" id=3",
+            "message \"event 4\" id=4",
+            "error status=0 retry=true",
+            // The server answers 204 once the client has all: spec, do not reconnect.
+            "error status=204 retry=false",
+            "end",
         ]
     );
+    assert_eq!(s.ready_state(), ReadyState::Closed);
+    assert_eq!(s.last_event_id(), "4");
+    assert_eq!(s.reconnection_time(), 20);
+    let ids: Vec<JsValue> = log(&k).await.iter().map(|r| field(r, &["headers", "last-event-id"])).collect();
+    assert_eq!(ids, [JsValue::UNDEFINED, "2".into(), "4".into()]);
 }
 
 #[wasm_bindgen_test]
-async fn status_204_fails_the_connection() {
-    let trace = run("/sse/status?code=204", JsValue::UNDEFINED, 5).await;
-    assert_eq!(trace, vec!["error state=2 status=204 retry=false"]);
+async fn status_204_and_other_statuses_fail_the_connection() {
+    for (code, expected) in [(204, "error status=204 retry=false"), (500, "error status=500 retry=false")] {
+        let mut s = EventSource::builder(&url(&format!("/sse/status?code={code}"))).retry(quick()).build().unwrap();
+        let Some(SourceEvent::Error(e)) = next(&mut s).await else { panic!("an error") };
+        assert_eq!(line(&SourceEvent::Error(e.clone())), expected);
+        assert_eq!(e.message, "the response status is not 200");
+        assert_eq!(next(&mut s).await, None);
+        assert_eq!(s.ready_state(), ReadyState::Closed);
+    }
 }
 
 #[wasm_bindgen_test]
 async fn wrong_content_type_fails_the_connection() {
-    let trace = run("/sse/messages?n=1&ct=text/plain", JsValue::UNDEFINED, 5).await;
-    assert_eq!(trace, vec!["error state=2 status=200 retry=false"]);
+    let mut s = EventSource::new(&url("/sse/messages?n=1&ct=text/plain")).unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["error status=200 retry=false", "end"]);
 }
 
 #[wasm_bindgen_test]
 async fn charset_parameter_is_ignored() {
-    let trace = run(
-        "/sse/raw?body=data:%E2%82%AC%0A%0A&ct=text/event-stream;charset=windows-1252&hold=1",
-        JsValue::UNDEFINED,
-        2,
-    )
-    .await;
-    assert_eq!(trace[1], "message \"€\" id=");
+    let mut s =
+        EventSource::new(&url("/sse/raw?body=data:%E2%82%AC%0A%0A&ct=text/event-stream;charset=windows-1252&hold=1"))
+            .unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["open", "message \"€\" id="]);
 }
 
 #[wasm_bindgen_test]
-async fn unreachable_server_is_a_network_error_that_retries() {
-    // Nothing listens on port 2 (and fetch does not block it, unlike 9): the fetch fails and so
-    // does the no-cors probe.
-    let opts = options(&[("initialDelay", 10.into()), ("maxRetries", 1.into())]);
-    let trace = run_url("http://127.0.0.1:2/", opts, 5).await;
-    assert_eq!(trace, vec!["error state=0 status=0 retry=true", "error state=2 status=0 retry=false"]);
+async fn redirects_are_followed_and_events_carry_the_final_origin() {
+    let to = format!("{}/sse/messages?n=1", cross_server());
+    let to = js_sys::encode_uri_component(&to);
+    let mut s = EventSource::new(&url(&format!("/sse/redirect?code=307&to={to}"))).unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    let Some(SourceEvent::Message(m)) = next(&mut s).await else { panic!("a message") };
+    assert_eq!(m.data, "hello 0");
+    assert_eq!(m.origin, cross_server());
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_server_retries_until_max_retries() {
+    // Nothing listens on port 2 (and fetch does not block it, unlike 9).
+    let mut s = EventSource::builder("http://127.0.0.1:2/").retry(quick()).max_retries(1).build().unwrap();
+    assert_eq!(lines(&mut s, 3).await, ["error status=0 retry=true", "error status=0 retry=false", "end"]);
 }
 
 #[wasm_bindgen_test]
 async fn cors_failure_is_fatal_not_retried() {
-    let trace = run("/sse/messages?n=1&acao=none", JsValue::UNDEFINED, 5).await;
-    assert_eq!(trace, vec!["error state=2 status=0 retry=false"]);
+    let mut s = EventSource::builder(&url("/sse/messages?n=1&acao=none")).retry(quick()).build().unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["error status=0 retry=false", "end"]);
 }
 
 #[wasm_bindgen_test]
 async fn non_http_scheme_fails_without_fetching() {
-    let trace = run_url("ftp://example.test/", JsValue::UNDEFINED, 5).await;
-    assert_eq!(trace, vec!["error state=2 status=0 retry=false"]);
+    let mut s = EventSource::new("ftp://example.test/").unwrap();
+    let Some(SourceEvent::Error(e)) = next(&mut s).await else { panic!("an error") };
+    assert!(!e.will_retry && e.message.contains("unsupported URL scheme"), "{e:?}");
 }
 
 #[wasm_bindgen_test]
-async fn close_stops_all_events() {
-    let url = format!("{}/sse/drip?n=50&interval=20", server());
-    let rec = make_host(&url, JsValue::UNDEFINED, 1000);
-    let source = Source::new(rec.host());
-    source.start();
-    JsFuture::from(sleep(200)).await.unwrap();
-    source.close();
-    let at_close = rec.count();
-    assert!(at_close >= 2, "open and some events arrived before close: {at_close}");
-    JsFuture::from(sleep(200)).await.unwrap();
-    assert_eq!(rec.count(), at_close, "nothing is reported after close");
+async fn headers_method_and_body_are_sent() {
+    let mut s = EventSource::builder(&url("/sse/echo"))
+        .header("X-Test", "fixed")
+        .header("Content-Type", "application/json")
+        .method("post")
+        .body(r#"{"topic":"prices"}"#)
+        .build()
+        .unwrap();
+    let request = echoed(&mut s).await;
+    assert_eq!(field(&request, &["method"]), "POST");
+    assert_eq!(field(&request, &["headers", "x-test"]), "fixed");
+    assert_eq!(field(&request, &["headers", "content-type"]), "application/json");
+    assert_eq!(field(&request, &["headers", "accept"]), "text/event-stream");
+    assert_eq!(field(&request, &["body"]), r#"{"topic":"prices"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn headers_and_body_are_computed_per_attempt() {
+    let mut s = EventSource::builder(&url("/sse/echo"))
+        .headers_with(|attempt| [("X-Test", format!("attempt-{attempt}"))])
+        .method("POST")
+        .body_with(|attempt| format!("body {attempt}"))
+        .retry(quick())
+        .build()
+        .unwrap();
+    for attempt in 1..=2 {
+        let request = echoed(&mut s).await;
+        assert_eq!(field(&request, &["headers", "x-test"]), format!("attempt-{attempt}").as_str());
+        assert_eq!(field(&request, &["body"]), format!("body {attempt}").as_str());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn initial_last_event_id_is_sent_as_a_header() {
+    let mut s = EventSource::builder(&url("/sse/echo")).last_event_id("41").build().unwrap();
+    assert_eq!(s.last_event_id(), "41");
+    assert_eq!(field(&echoed(&mut s).await, &["headers", "last-event-id"]), "41");
+}
+
+#[wasm_bindgen_test]
+async fn last_event_id_query_param_replaces_the_header() {
+    let mut s = EventSource::builder(&url("/sse/echo?x=1"))
+        .last_event_id("a b")
+        .last_event_id_query_param("lastEventId")
+        .build()
+        .unwrap();
+    let request = echoed(&mut s).await;
+    assert_eq!(field(&request, &["query"]), "x=1&lastEventId=a%20b");
+    assert_eq!(field(&request, &["headers", "last-event-id"]), JsValue::UNDEFINED);
+}
+
+#[wasm_bindgen_test]
+async fn url_credentials_become_basic_authorization() {
+    let with_user = server().replacen("://", "://user:p%C3%A4ss@", 1);
+    let mut s = EventSource::new(&format!("{with_user}/sse/echo")).unwrap();
+    assert!(s.url().contains("user:p%C3%A4ss@"), "url() keeps them: {}", s.url());
+    // base64("user:päss")
+    assert_eq!(field(&echoed(&mut s).await, &["headers", "authorization"]), "Basic dXNlcjpww6Rzcw==");
+}
+
+#[wasm_bindgen_test]
+async fn with_credentials_sends_credentialed_requests() {
+    // The test page is another origin: a credentialed response needs
+    // `Access-Control-Allow-Credentials`, which `acac=true` adds.
+    let mut s = EventSource::builder(&url("/sse/messages?n=1")).with_credentials(true).build().unwrap();
+    assert!(s.with_credentials());
+    assert_eq!(lines(&mut s, 2).await, ["error status=0 retry=false", "end"]);
+    let mut s = EventSource::builder(&url("/sse/messages?n=1&acac=true")).with_credentials(true).build().unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["open", "message \"hello 0\" id=1"]);
+    // Without it the same response passes.
+    let mut s = EventSource::new(&url("/sse/messages?n=1")).unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["open", "message \"hello 0\" id=1"]);
+}
+
+#[wasm_bindgen_test]
+async fn retry_on_status_reconnects_after_retry_after() {
+    let k = key("retry-after");
+    let mut s = EventSource::builder(&url(&format!("/sse/status?code=503&retry_after=1&key={k}")))
+        .retry_on_status([503])
+        .retry(quick())
+        .max_retries(1)
+        .build()
+        .unwrap();
+    let Some(SourceEvent::Error(first)) = next(&mut s).await else { panic!("an error") };
+    assert!(first.will_retry && first.status == Some(503), "{first:?}");
+    assert_eq!(lines(&mut s, 2).await, ["error status=503 retry=false", "end"]);
+    let t: Vec<f64> = log(&k).await.iter().map(|r| field(r, &["t_ms"]).as_f64().unwrap()).collect();
+    assert_eq!(t.len(), 2);
+    // `Retry-After: 1` beats the 10 ms policy.
+    assert!(t[1] - t[0] >= 990.0, "reconnected after {} ms", t[1] - t[0]);
+}
+
+#[wasm_bindgen_test]
+async fn backoff_grows_between_consecutive_failures() {
+    let k = key("backoff");
+    let policy = RetryPolicy { initial_delay: 100, max_delay: 10_000, multiplier: 3.0, jitter: 0.0 };
+    let mut s = EventSource::builder(&url(&format!("/sse/status?code=503&key={k}")))
+        .retry_on_status([503])
+        .retry(policy)
+        .max_retries(2)
+        .build()
+        .unwrap();
+    assert_eq!(
+        lines(&mut s, 4).await,
+        ["error status=503 retry=true", "error status=503 retry=true", "error status=503 retry=false", "end"]
+    );
+    let t: Vec<f64> = log(&k).await.iter().map(|r| field(r, &["t_ms"]).as_f64().unwrap()).collect();
+    let gaps = [t[1] - t[0], t[2] - t[1]];
+    assert!(gaps[0] >= 95.0 && gaps[1] >= 295.0 && gaps[1] > 2.0 * gaps[0], "gaps {gaps:?}");
+}
+
+#[wasm_bindgen_test]
+async fn jitter_spreads_the_delay() {
+    let k = key("jitter");
+    let policy = RetryPolicy { initial_delay: 200, max_delay: 200, multiplier: 1.0, jitter: 1.0 };
+    let mut s = EventSource::builder(&url(&format!("/sse/status?code=503&key={k}")))
+        .retry_on_status([503])
+        .retry(policy)
+        .max_retries(3)
+        .build()
+        .unwrap();
+    assert_eq!(lines(&mut s, 5).await.last().map(String::as_str), Some("end"));
+    let t: Vec<f64> = log(&k).await.iter().map(|r| field(r, &["t_ms"]).as_f64().unwrap()).collect();
+    let gaps: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+    // Each delay is 200 ms × [0, 2] (400 ms at most, plus timer slack), and three differ.
+    assert!(gaps.iter().all(|&g| g <= 700.0), "gaps {gaps:?}");
+    assert!(gaps.iter().any(|&g| (g - gaps[0]).abs() > 5.0), "no spread: {gaps:?}");
+}
+
+#[wasm_bindgen_test]
+async fn inactivity_timeout_reconnects_a_silent_connection() {
+    let k = key("inactive");
+    let mut s = EventSource::builder(&url(&format!("/sse/raw?body=id:%201%0Adata:x%0A%0A&hold=1&key={k}")))
+        .inactivity_timeout(core::time::Duration::from_millis(300))
+        .retry(quick())
+        .build()
+        .unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["open", "message \"x\" id=1"]);
+    let Some(SourceEvent::Error(e)) = next(&mut s).await else { panic!("an error") };
+    assert_eq!(e.message, "no data received within the inactivity timeout");
+    assert!(e.will_retry);
+    assert_eq!(lines(&mut s, 1).await, ["open"]);
+    let second = log(&k).await.get(1).cloned().expect("a second request");
+    assert_eq!(field(&second, &["headers", "last-event-id"]), "1");
+}
+
+#[wasm_bindgen_test]
+async fn line_and_event_size_limits_fail_the_connection() {
+    let line = "x".repeat(100);
+    let mut s = EventSource::builder(&url(&format!("/sse/raw?body=data:{line}%0A%0A&hold=1")))
+        .max_line_length(64)
+        .build()
+        .unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    let Some(SourceEvent::Error(e)) = next(&mut s).await else { panic!("an error") };
+    assert!(!e.will_retry && e.message.contains("line"), "{e:?}");
+    assert_eq!(next(&mut s).await, None);
+
+    let data = "data:aaaaaaaaaa%0A".repeat(20);
+    let mut s =
+        EventSource::builder(&url(&format!("/sse/raw?body={data}%0A&hold=1"))).max_event_size(128).build().unwrap();
+    assert_eq!(next(&mut s).await, Some(SourceEvent::Open));
+    let Some(SourceEvent::Error(e)) = next(&mut s).await else { panic!("an error") };
+    assert!(!e.will_retry && e.message.contains("event"), "{e:?}");
+    // Under the limits the same streams pass.
+    let mut s =
+        EventSource::builder(&url(&format!("/sse/raw?body={data}%0A&hold=1"))).max_event_size(1024).build().unwrap();
+    assert_eq!(lines(&mut s, 2).await[1].len(), "message \"\" id=".len() + 10 * 20 + 19 * 2);
+}
+
+#[wasm_bindgen_test]
+fn construction_errors_match_the_js_class() {
+    let err = |b: eventsource_wasm::Builder| b.build().unwrap_err();
+    let e = EventSource::new("http://this is invalid/").unwrap_err();
+    assert_eq!(e, Error::InvalidUrl("http://this is invalid/".into()));
+    assert_eq!(e.js_name(), "SyntaxError");
+    assert_eq!(e.to_string(), "Failed to construct 'EventSource': The URL 'http://this is invalid/' is invalid.");
+    assert!(matches!(EventSource::new("http://[::1/"), Err(Error::InvalidUrl(_))));
+    let b = || EventSource::builder(server());
+    let cases: [(eventsource_wasm::Builder, &str, &str); 9] = [
+        (b().header("Bad Name", "x"), "headers", "is invalid"),
+        (b().header("X-Test", "a\nb"), "headers", "is invalid"),
+        (b().method("GE T"), "method", "'GE T' is not a valid HTTP method"),
+        (b().method("trace"), "method", "'trace' is forbidden"),
+        (b().body("x"), "body", "cannot be sent with GET"),
+        (b().last_event_id("a\nb"), "lastEventId", "must not contain NUL, CR or LF"),
+        (b().retry(RetryPolicy { jitter: 2.0, ..RetryPolicy::BACKOFF }), "retry", "jitter must be between 0 and 1"),
+        (b().retry_on_status([600]), "retryOnStatus", "must list HTTP status codes (100-599)"),
+        (b().last_event_id_query_param(""), "lastEventIdQueryParam", "must be a non-empty name or true"),
+    ];
+    for (builder, name, why) in cases {
+        match err(builder) {
+            e @ Error::InvalidOption { option, .. } => {
+                assert_eq!(option, name);
+                assert_eq!(e.js_name(), "TypeError");
+                let text = e.to_string();
+                assert!(
+                    text.starts_with(&format!("Failed to construct 'EventSource': option '{name}' {why}")),
+                    "{text}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        err(b().retry(RetryPolicy { multiplier: 0.5, ..RetryPolicy::BACKOFF })),
+        Error::InvalidOption { option: "retry", .. }
+    ));
+    // Valid ones pass, and a relative URL resolves against the page.
+    let s = EventSource::builder("/sse/x").method("patch").body("b").build().unwrap();
+    assert!(s.url().starts_with("http") && s.url().ends_with("/sse/x"), "{}", s.url());
+}
+
+#[wasm_bindgen_test]
+async fn online_event_reconnects_a_waiting_source_at_once() {
+    let k = key("online");
+    let mut s = EventSource::builder(&url(&format!("/sse/status?code=503&key={k}")))
+        .retry_on_status([503])
+        .retry(RetryPolicy { initial_delay: 60_000, ..RetryPolicy::NATIVE })
+        .build()
+        .unwrap();
+    assert_eq!(lines(&mut s, 1).await, ["error status=503 retry=true"]);
+    let online = web_sys::Event::new("online").unwrap();
+    js_sys::global().unchecked_into::<web_sys::EventTarget>().dispatch_event(&online).unwrap();
+    // The second attempt comes now, not after the 60 s delay.
+    assert_eq!(lines(&mut s, 1).await, ["error status=503 retry=true"]);
+    assert_eq!(log(&k).await.len(), 2);
+    drop(s);
+    // Once dropped, another `online` fetches nothing.
+    js_sys::global().unchecked_into::<web_sys::EventTarget>().dispatch_event(&online).unwrap();
+    sleep(200).await;
+    assert_eq!(log(&k).await.len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn close_ends_the_stream_and_the_connection() {
+    let k = key("close");
+    let mut s = EventSource::new(&url(&format!("/sse/live?key={k}&interval=20"))).unwrap();
+    assert_eq!(lines(&mut s, 3).await, ["open", "message \"1\" id=1", "message \"2\" id=2"]);
+    sleep(60).await; // more events are queued now: close() drops them too
+    s.close();
+    assert_eq!(s.ready_state(), ReadyState::Closed);
+    assert_eq!(next(&mut s).await, None);
+    until_closed_on_server(&k).await;
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_source_closes_the_connection() {
+    let k = key("drop");
+    let mut s = EventSource::new(&url(&format!("/sse/live?key={k}&interval=20"))).unwrap();
+    assert_eq!(lines(&mut s, 2).await, ["open", "message \"1\" id=1"]);
+    assert_eq!(live_open(&k).await, 1.0);
+    drop(s);
+    until_closed_on_server(&k).await;
+    // And a source dropped while waiting to reconnect never fetches again.
+    let k = key("drop-waiting");
+    let s = EventSource::builder(&url(&format!("/sse/status?code=503&key={k}")))
+        .retry_on_status([503])
+        .retry(RetryPolicy { initial_delay: 100, ..RetryPolicy::NATIVE })
+        .build()
+        .unwrap();
+    sleep(50).await;
+    drop(s);
+    sleep(300).await;
+    assert_eq!(log(&k).await.len(), 1);
 }

@@ -184,4 +184,6 @@ fn common_headers(headers: &mut HeaderMap, q: &Query, origin: Option<&HeaderValu
         HeaderValue::from_static("Last-Event-ID, Authorization, Content-Type, X-Test"),
     );
     headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST"));
+    // Not a CORS-safelisted response header: cross-origin clients read it only when exposed.
+    headers.insert("access-control-expose-headers", HeaderValue::from_static("Retry-After"));
 }

@@ -185,6 +185,7 @@ async fn cors_headers_follow_the_params() {
     assert_eq!(echoed.header("access-control-allow-credentials"), None);
     assert!(echoed.header("access-control-allow-headers").unwrap().contains("Last-Event-ID"));
     assert_eq!(echoed.header("access-control-allow-methods").as_deref(), Some("GET, POST"));
+    assert_eq!(echoed.header("access-control-expose-headers").as_deref(), Some("Retry-After"));
 
     let star = get(cross, "/sse/messages?n=1&acao=*&acac=true", origin).await;
     assert_eq!(star.header("access-control-allow-origin").as_deref(), Some("*"));
