@@ -23,14 +23,16 @@ await build({
 const shapes = quick
   ? [{ label: '64 B', size: 64, count: 20000 }, { label: '4 KB', size: 4096, count: 2000 }, { label: '1 MB', size: 1 << 20, count: 8 }]
   : [{ label: '64 B', size: 64, count: 200000 }, { label: '4 KB', size: 4096, count: 8000 }, { label: '1 MB', size: 1 << 20, count: 32 }];
-const impls = ['native', 'eventsource-wasm', 'eventsource-wasm (script tag)', 'event-source-polyfill', 'eventsource', 'raw fetch'];
+const impls = ['native', 'eventsource-wasm', 'eventsource-wasm (script tag)', 'event-source-polyfill', 'eventsource', 'raw fetch', 'dispatch floor'];
 const rounds = quick ? 1 : 3;
 
-// The release server: the debug build cannot feed the page as fast as it reads.
+// The release server: the debug build cannot feed the page as fast as it reads. Each run gets a
+// fresh page (a fresh context in Chromium), so no client runs on another's heap or JIT state.
 const server = await startServer('release');
 const browser = firefox ? await openFirefox() : await openChromium();
 const results = [];
 try {
+  // The server builds each shape's stream once and caches it: not inside a timed run.
   for (const s of shapes) await browser.runOne('native', s.size, Math.min(s.count, 1000));
   for (const s of shapes) {
     for (const impl of impls) {
@@ -60,34 +62,39 @@ try {
   server.stop();
 }
 
-/** The bench page in headless Chromium: `runOne(impl, size, count)` and `close()`. */
+/**
+ * The bench page in headless Chromium, in a fresh browser context (renderer, heap and JIT) for
+ * every run, as the shared benchmark does: `runOne(impl, size, count)` and `close()`.
+ */
 async function openChromium() {
   const chromium = await launchChromium(['--enable-precise-memory-info']);
-  const page = await chromium.newPage();
-  await page.goto(`${server.origin}/tests/e2e/bench/bench.html`);
-  await page.waitForFunction(() => window.benchReady === true);
   return {
-    runOne: (impl, size, count) => page.evaluate(([i, sz, c]) => window.runOne(i, sz, c), [impl, size, count]),
+    async runOne(impl, size, count) {
+      const context = await chromium.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.origin}/tests/e2e/bench/bench.html`);
+        await page.waitForFunction(() => window.benchReady === true);
+        return await page.evaluate(([i, sz, c]) => window.runOne(i, sz, c), [impl, size, count]);
+      } finally {
+        await context.close();
+      }
+    },
     close: () => chromium.close(),
   };
 }
 
-/** The same page in headless Firefox over WebDriver. */
+/** The same page in headless Firefox over WebDriver, loaded anew for every run. */
 async function openFirefox() {
   const ff = await launchFirefox({ scriptTimeout: 120000 });
-  try {
-    await ff.navigate(`${server.origin}/tests/e2e/bench/bench.html`);
-    const deadline = Date.now() + 15000;
-    while (!(await ff.execute('return window.benchReady === true'))) {
-      if (Date.now() > deadline) throw new Error('bench page not ready in Firefox within 15 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } catch (e) {
-    await ff.quit();
-    throw e;
-  }
   return {
     async runOne(impl, size, count) {
+      await ff.navigate(`${server.origin}/tests/e2e/bench/bench.html`);
+      const deadline = Date.now() + 15000;
+      while (!(await ff.execute('return window.benchReady === true'))) {
+        if (Date.now() > deadline) throw new Error('bench page not ready in Firefox within 15 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const res = await ff.executeAsync(
         'const done = arguments[arguments.length - 1]; window.runOne(...Array.from(arguments).slice(0, 3)).then(done, (e) => done({ error: String(e.message || e) }));',
         [impl, size, count],
@@ -97,12 +104,4 @@ async function openFirefox() {
     },
     close: () => ff.quit(),
   };
-}
-writeFileSync(`${root}/target/bench${firefox ? '-firefox' : ''}.json`, JSON.stringify(results, null, 2) + '\n');
-console.log('| event size | implementation | events/s | MB/s | first event ms | JS heap peak MB |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: |');
-for (const r of results) {
-  const rate = r.error ? r.error : r.wire ? '–' : r.eventsPerSec.toLocaleString('en-US');
-  const cells = r.error ? ['', '', ''] : [`${r.mbPerSec}${r.wire ? ' (wire)' : ''}`, r.firstMs, r.heapPeakMB];
-  console.log(`| ${r.shape} | ${r.impl} | ${rate} | ${cells.join(' | ')} |`);
 }
