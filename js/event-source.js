@@ -148,6 +148,15 @@ function normalize(init) {
     o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
     if (!o.lastEventIdParam) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
   }
+  if (init.shared) {
+    // Every instance of a shared connection must make the same request: compared as values.
+    for (const [name, v] of [['headers', headers], ['body', body], ['fetch', fetch]]) {
+      const why = typeof v === 'function' ? 'a function' : name === 'body' && v != null && typeof v !== 'string' ? 'a body other than a string' : '';
+      if (why) throw optionError(name, `cannot be used with 'shared: true' (${why} cannot be shared between contexts)`);
+    }
+    // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
+    o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
+  }
   o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength', 0), number(init, 'maxEventSize', 0)];
   return o;
 }
@@ -234,6 +243,8 @@ export function defineEventSource(loadSource) {
     // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
     // after it is freed).
     #last;
+    // `shared: true`: this instance's part in the one connection (js/shared.js).
+    #shared = null;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -266,7 +277,18 @@ export function defineEventSource(loadSource) {
       this.#last = [options.lastEventId, options.numbers[1]];
       this.#withCredentials = options.withCredentials;
       this.#options = options;
-      this.#start();
+      if (!options.shared) return this.#start();
+      // Loaded on demand; `start` opens this instance's own connection when it leads.
+      const port = {
+        options,
+        last: this.#last,
+        enqueue: (item) => this.#enqueue(item),
+        start: (id) => {
+          options.lastEventId = this.#last[0] = id;
+          this.#start();
+        },
+      };
+      import('./shared.js').then(({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)), () => this.#start());
     }
 
     get url() {
@@ -510,6 +532,8 @@ export function defineEventSource(loadSource) {
     }
 
     #release() {
+      this.#shared?.leave();
+      this.#shared = null;
       const source = this.#source;
       this.#source = null;
       const first = this.#host?.first;
@@ -539,6 +563,7 @@ export function defineEventSource(loadSource) {
     }
 
     #enqueue(item) {
+      this.#shared?.tap(item);
       this.#queue.push(item);
       if (!this.#pumping) {
         this.#pumping = true;
