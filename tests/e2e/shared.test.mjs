@@ -110,7 +110,8 @@ test('four pages share one connection; the leader goes, another resumes with Las
     const took = Date.now() - closedAt;
     assert.ok(took < 1000 + 200, `a new connection within a second (took ${took} ms)`);
     assert.equal(log.length, 2, 'exactly one new connection');
-    const resumedAfter = +JSON.stringify(log[1]).match(/"last-event-id","([^"]*)"|"last-event-id":"([^"]*)"/).slice(1).find((v) => v !== undefined);
+    assert.equal(log[0].headers['last-event-id'], undefined, 'the first request has no Last-Event-ID');
+    const resumedAfter = +log[1].headers['last-event-id'];
     assert.ok(resumedAfter >= 5, `it carries Last-Event-ID (${resumedAfter})`);
     await until('one live connection', async () => (await live(key)) === 1);
 
@@ -133,7 +134,10 @@ test('four pages share one connection; the leader goes, another resumes with Las
       assert.equal(events.lastIndexOf('error@0'), error, `page ${i}: one error`);
       assert.equal(events.filter((e) => e === 'open@1').length, 2, `page ${i}: open, then open again`);
       assert.equal(events[error + 1], 'open@1', `page ${i}: open right after the error`);
-      assert.equal(events[error - 1], `message@1 ${resumedAfter}#${resumedAfter}`, `page ${i}: the last message before the takeover is the one the new leader resumed after`);
+      // The new leader resumed after the last message it had; another page may have got one more
+      // from the old leader just before it went (then the replayed one is not repeated).
+      const lastBefore = numbers([events[error - 1]])[0];
+      assert.ok(lastBefore === resumedAfter || lastBefore === resumedAfter + 1, `page ${i}: the last message before the takeover (${lastBefore}) is where the new leader resumed (${resumedAfter})`);
       await page.guard.assertClean(`page ${i}`);
     }
 
@@ -196,7 +200,7 @@ test('different headers or withCredentials: separate connections; the same heade
     assert.equal(await live(key), 3, 'three distinct requests, three connections');
     const log = await server.log(key);
     assert.equal(log.length, 3);
-    const topics = log.map((r) => JSON.stringify(r).match(/x-topic\W+(\w)/)[1]).sort();
+    const topics = log.map((r) => r.headers['x-topic']).sort();
     assert.deepEqual(topics, ['a', 'a', 'b']);
     for (const page of [a, b]) await page.guard.assertClean();
   } finally {
