@@ -150,10 +150,8 @@ function normalize(init) {
   }
   if (init.shared) {
     // Every instance of a shared connection must make the same request: compared as values.
-    for (const [name, v] of [['headers', headers], ['body', body], ['fetch', fetch]]) {
-      const why = typeof v === 'function' ? 'a function' : name === 'body' && v != null && typeof v !== 'string' ? 'a body other than a string' : '';
-      if (why) throw optionError(name, `cannot be used with 'shared: true' (${why} cannot be shared between contexts)`);
-    }
+    const name = typeof headers === 'function' ? 'headers' : fetch ? 'fetch' : body != null && typeof body !== 'string' ? 'body' : '';
+    if (name) throw optionError(name, "cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts)");
     // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
     o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
   }

@@ -3,15 +3,16 @@
 // leader) and fanned out to the others (followers) over a BroadcastChannel of the same name.
 // Loaded on demand by js/event-source.js, which hands each instance's `port` to `join`.
 //
-// Messages on the channel (plain objects, `t` says which):
-//   hi                        a newcomer asks the leader for the connection's state
-//   s  {open, origin, seq}    the leader's answer: whether the connection is open
-//   o  {origin, seq}          the connection opened
-//   m  {f, seq}               events, four fields each as the class queues them (type, data,
-//                             last event ID, unused); `seq` numbers the last of them
-//   e  {state, status, message, willRetry, takeover}   an error event, as the class queues it
-// `seq` counts the events of the connection since its first leader; every new leader goes on
-// from its own count, so a follower drops events it already has when the server replays them.
+// Messages on the channel are the items the class queues (js/event-source.js `#enqueue`),
+// posted by the leader as it queues them and queued as they are by the others, with `seq` added:
+//   {kind: OPEN, origin, seq}                   the connection opened
+//   {kind: 'm', parts, i: 0, end, seq}          events, four fields each (type, data, last
+//                                               event ID, unused); `seq` numbers the last one
+//   {kind: 'e', state, status, message, willRetry, takeover}   an error event
+// and two of their own: {kind: 'hi'}, a newcomer asking for the state, and the leader's answer
+// {kind: 's', open, origin, seq}. `seq` counts the events since the connection's first leader;
+// each new leader goes on from its own count, so that an instance drops the events it already
+// has when the server replays them to a new leader that had fewer.
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -48,11 +49,7 @@ export function join(port) {
   let lastId = options.lastEventId;
   let release = null;
 
-  const post = (m) => {
-    try {
-      channel.postMessage(m);
-    } catch {}
-  };
+  const post = (m) => channel.postMessage(m);
 
   function leave(failed) {
     if (done) return;
@@ -65,46 +62,42 @@ export function join(port) {
 
   function tap(item) {
     if (done) return;
-    let m;
+    let m = item;
     if (item.kind === OPEN) {
       open = true;
       origin = item.origin;
-      m = { t: 'o', origin, seq: count };
+      m = { ...item, seq: count };
     } else if (item.kind === 'm') {
       const { parts, i, end } = item;
       count += (end - i) / 4;
       port.last[0] = lastId = parts[end - 2];
-      m = { t: 'm', f: parts.slice(i, end), seq: count };
-    } else {
-      open = false;
-      m = { t: 'e', state: item.state, status: item.status, message: item.message, willRetry: item.willRetry, takeover: item.takeover };
-    }
+      m = { kind: 'm', parts: parts.slice(i, end), i: 0, end: end - i, seq: count };
+    } else open = false;
     if (leader) post(m);
     if (item.state === CLOSED) leave(leader);
   }
 
   channel.onmessage = ({ data: m }) => {
+    const kind = m.kind;
     if (done) return;
-    if (m.t === 'hi') {
-      if (leader) post({ t: 's', open, origin, seq: count });
+    if (kind === 'hi') {
+      if (leader) post({ kind: 's', open, origin, seq: count });
       return;
     }
     // Only a former leader's late messages reach a leader: its own connection has them.
     if (leader) return;
-    if (m.t === 'o' || (m.t === 's' && m.open)) {
+    if (kind === OPEN || (kind === 's' && m.open)) {
       if (open) return;
       count = Math.max(count, m.seq);
       port.enqueue({ kind: OPEN, origin: m.origin });
-    } else if (m.t === 'm') {
-      const f = m.f;
-      // Events before this instance saw the connection open are not its own.
-      const skip = count - (m.seq - f.length / 4);
-      if (!open || skip * 4 >= f.length) return;
-      port.enqueue({ kind: 'm', parts: f, i: Math.max(skip, 0) * 4, end: f.length });
+    } else if (kind === 'm') {
+      // Events before this instance saw the connection open, or that it has, are not for it.
+      const skip = count - (m.seq - m.end / 4);
+      if (!open || skip * 4 >= m.end) return;
+      m.i = Math.max(skip, 0) * 4;
+      port.enqueue(m);
       count = m.seq;
-    } else if (m.t === 'e' && (open || !m.takeover)) {
-      port.enqueue({ kind: 'e', state: m.state, status: m.status, message: m.message, willRetry: m.willRetry });
-    }
+    } else if (kind === 'e' && (open || !m.takeover)) port.enqueue(m);
   };
 
   navigator.locks
@@ -114,14 +107,13 @@ export function join(port) {
       // The former leader went away: what a reconnection looks like, then at once a connection
       // of this context's own, resuming after the last event this instance has.
       if (open) {
-        const message = 'eventsource-wasm: the shared connection moved to this context; reconnecting';
-        port.enqueue({ kind: 'e', state: CONNECTING, status: 0, message, willRetry: true, takeover: true });
+        port.enqueue({ kind: 'e', state: CONNECTING, status: 0, message: 'eventsource-wasm: the shared connection moved here', willRetry: true, takeover: true });
       }
       port.start(lastId);
       return new Promise((resolve) => (release = resolve));
     })
     // Aborted by leave() while waiting.
     .catch(() => {});
-  post({ t: 'hi' });
+  post({ kind: 'hi' });
   return { tap, leave };
 }
