@@ -41,9 +41,10 @@ export function join(port) {
   const stop = new AbortController();
   let leader = false;
   let done = false;
-  // This instance's view, as queued: the connection is open, its origin, the events so far and
-  // the last event ID (where a new leader resumes).
+  // This instance's view, as queued: the connection is open (and was once), its origin, the
+  // events so far and the last event ID (where a new leader resumes).
   let open = false;
+  let joined = false;
   let origin = '';
   let count = 0;
   let lastId = options.lastEventId;
@@ -64,7 +65,7 @@ export function join(port) {
     if (done) return;
     let m = item;
     if (item.kind === OPEN) {
-      open = true;
+      open = joined = true;
       origin = item.origin;
       m = { ...item, seq: count };
     } else if (item.kind === 'm') {
@@ -91,9 +92,10 @@ export function join(port) {
       count = Math.max(count, m.seq);
       port.enqueue({ kind: OPEN, origin: m.origin });
     } else if (kind === 'm') {
-      // Events before this instance saw the connection open, or that it has, are not for it.
+      // Events from before this instance joined, or that it has, are not for it. A former
+      // leader's last events may come after the new leader's error: they are still delivered.
       const skip = count - (m.seq - m.end / 4);
-      if (!open || skip * 4 >= m.end) return;
+      if (!joined || skip * 4 >= m.end) return;
       m.i = Math.max(skip, 0) * 4;
       port.enqueue(m);
       count = m.seq;

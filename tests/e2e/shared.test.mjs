@@ -141,7 +141,11 @@ test('four pages share one connection; the leader goes, another resumes with Las
       await page.guard.assertClean(`page ${i}`);
     }
 
-    for (const page of others) await page.close();
+    // The followers first (nothing changes upstream), then the leader: the connection ends.
+    for (const [i, page] of others.entries()) if (i !== newLeader) await page.close();
+    await sleep(300);
+    assert.equal(await live(key), 1, 'followers leaving do not touch the connection');
+    await others[newLeader].close();
     await until('no live connection', async () => (await live(key)) === 0);
     await sleep(500);
     assert.equal(await live(key), 0, 'nothing reconnects');
