@@ -79,8 +79,8 @@ export function join(port) {
   }
 
   channel.onmessage = ({ data: m }) => {
-    const kind = m.kind;
     if (done) return;
+    const kind = m.kind;
     if (kind === 'hi') {
       if (leader) post({ kind: 's', open, origin, seq: count });
       return;
@@ -114,8 +114,12 @@ export function join(port) {
       port.start(lastId);
       return new Promise((resolve) => (release = resolve));
     })
-    // Aborted by leave() while waiting.
-    .catch(() => {});
+    // Aborted by leave() while waiting; or refused (an opaque origin): a connection of its own.
+    .catch(() => {
+      if (done) return;
+      leave();
+      port.start(lastId);
+    });
   post({ kind: 'hi' });
   return { tap, leave };
 }

@@ -49,6 +49,17 @@ export async function closedPort() {
   return port;
 }
 
+/** Polls `check` until it returns something truthy (returned), or fails after `ms`. */
+export async function until(what, check, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',

@@ -4,7 +4,7 @@
 // server counts the open connections per key (`GET /live`) and logs every request (`/log`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, root } from './harness.mjs';
+import { startServer, launchChromium, root, until } from './harness.mjs';
 import { guardPage } from './guard.mjs';
 
 let server;
@@ -22,22 +22,25 @@ after(async () => {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what, check, ms = 5000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 /** The connections open under `key` right now. */
 async function live(key) {
   return (await (await fetch(`${server.origin}/live?key=${key}`)).json()).open;
 }
 
 const liveUrl = (key, extra = '') => `${server.origin}/sse/live?key=${key}&interval=40${extra}`;
+
+/**
+ * Runs `run` with `n` pages of one context on tests/e2e/pages/shared.html (each with an error
+ * guard, after `initScript`), then closes them.
+ */
+async function withPages(n, run, initScript) {
+  const context = await browser.newContext();
+  try {
+    return await run(await openPages(context, n, initScript));
+  } finally {
+    await context.close();
+  }
+}
 
 /** `n` pages of the server's origin on tests/e2e/pages/shared.html, each with an error guard. */
 async function openPages(context, n, initScript) {
@@ -81,9 +84,7 @@ async function messagesAtLeast(page, i, count, ms = 5000) {
 test('four pages share one connection; the leader goes, another resumes with Last-Event-ID, no gap, no duplicate; the last close ends it', { timeout: 60_000 }, async () => {
   const key = `four-${Date.now()}`;
   const url = liveUrl(key);
-  const context = await browser.newContext();
-  try {
-    const pages = await openPages(context, 4);
+  await withPages(4, async (pages) => {
     for (const page of pages) assert.equal(await open(page, url, { shared: true }), 0);
     for (const page of pages) await messagesAtLeast(page, 0, 5);
     assert.equal(await live(key), 1, 'one upstream connection for four pages');
@@ -150,17 +151,13 @@ test('four pages share one connection; the leader goes, another resumes with Las
     await sleep(500);
     assert.equal(await live(key), 0, 'nothing reconnects');
     assert.equal((await server.log(key)).length, 2, 'no request after the last page closed');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a shared and a non-shared source on one URL: two connections; close() detaches one instance only', { timeout: 30_000 }, async () => {
   const key = `mixed-${Date.now()}`;
   const url = liveUrl(key);
-  const context = await browser.newContext();
-  try {
-    const [a, b] = await openPages(context, 2);
+  await withPages(2, async ([a, b]) => {
     assert.equal(await open(a, url, { shared: true }), 0);
     assert.equal(await open(b, url, { shared: true }), 0);
     assert.equal(await open(b, url), 1);
@@ -183,18 +180,14 @@ test('a shared and a non-shared source on one URL: two connections; close() deta
     assert.equal(await live(key), 2);
     assert.equal((await server.log(key)).length, 2, 'no new connection for a follower that left');
     for (const page of [a, b]) await page.guard.assertClean();
-  } finally {
-    await context.close();
-  }
+  });
   await until('no live connection', async () => (await live(key)) === 0);
 });
 
 test('different headers or withCredentials: separate connections; the same headers as values: one', { timeout: 30_000 }, async () => {
   const key = `keys-${Date.now()}`;
   const url = liveUrl(key);
-  const context = await browser.newContext();
-  try {
-    const [a, b] = await openPages(context, 2);
+  await withPages(2, async ([a, b]) => {
     assert.equal(await open(a, url, { shared: true, headers: { 'X-Topic': 'a', 'X-Other': '1' } }), 0);
     // The same headers, names in another case and order: the same connection.
     assert.equal(await open(b, url, { shared: true, headers: [['x-other', '1'], ['x-topic', 'a']] }), 0);
@@ -207,17 +200,13 @@ test('different headers or withCredentials: separate connections; the same heade
     const topics = log.map((r) => r.headers['x-topic']).sort();
     assert.deepEqual(topics, ['a', 'a', 'b']);
     for (const page of [a, b]) await page.guard.assertClean();
-  } finally {
-    await context.close();
-  }
+  });
   await until('no live connection', async () => (await live(key)) === 0);
 });
 
 test('options that cannot be shared throw a TypeError saying why, in both builds and in Node', { timeout: 30_000 }, async () => {
-  const context = await browser.newContext();
   const url = liveUrl('never');
-  try {
-    const [page] = await openPages(context, 1);
+  await withPages(1, async ([page]) => {
     for (const build of ['npm', 'script']) {
       const thrown = await page.evaluate(
         ([url, build]) => {
@@ -246,9 +235,7 @@ test('options that cannot be shared throw a TypeError saying why, in both builds
       await page.evaluate(() => window.sources.forEach((s) => s.es.close()));
     }
     await page.guard.assertClean();
-  } finally {
-    await context.close();
-  }
+  });
 
   // Node has neither navigator.locks nor (here) a use for them: the same checks, then a private
   // connection.
@@ -273,9 +260,7 @@ test('options that cannot be shared throw a TypeError saying why, in both builds
 test('without navigator.locks, shared: true quietly gives each instance its own connection', { timeout: 30_000 }, async () => {
   const key = `nolocks-${Date.now()}`;
   const url = liveUrl(key);
-  const context = await browser.newContext();
-  try {
-    const pages = await openPages(context, 2, () => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true }));
+  await withPages(2, async (pages) => {
     for (const page of pages) {
       assert.equal(await page.evaluate(() => navigator.locks), undefined);
       assert.equal(await open(page, url, { shared: true }), 0);
@@ -286,9 +271,7 @@ test('without navigator.locks, shared: true quietly gives each instance its own 
       assertConsecutive(await eventsOf(page), 'private');
       await page.guard.assertClean();
     }
-  } finally {
-    await context.close();
-  }
+  }, () => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true }));
 });
 
 test('a failure (204) reaches every instance, and nobody reconnects', { timeout: 30_000 }, async () => {
@@ -296,9 +279,7 @@ test('a failure (204) reaches every instance, and nobody reconnects', { timeout:
   // The answer comes after 800 ms, when every instance has joined (one made after the failure
   // would rightly make a request of its own).
   const url = `${server.origin}/sse/status?code=204&delay=800&key=${key}`;
-  const context = await browser.newContext();
-  try {
-    const pages = await openPages(context, 3);
+  await withPages(3, async (pages) => {
     for (const page of pages) assert.equal(await open(page, url, { shared: true }), 0);
     // One more in the first page, of the script-tag build.
     assert.equal(await open(pages[0], url, { shared: true }, 'script'), 1);
@@ -316,17 +297,13 @@ test('a failure (204) reaches every instance, and nobody reconnects', { timeout:
     assert.equal(await open(pages[1], liveUrl(key), { shared: true }), 1);
     await messagesAtLeast(pages[1], 1, 2);
     for (const page of pages) await page.guard.assertClean();
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a dedicated worker joins the page\'s shared connection and takes over when the page\'s source closes', { timeout: 30_000 }, async () => {
   const key = `worker-${Date.now()}`;
   const url = liveUrl(key);
-  const context = await browser.newContext();
-  try {
-    const [page] = await openPages(context, 1);
+  await withPages(1, async ([page]) => {
     assert.equal(await open(page, url, { shared: true }), 0);
     await messagesAtLeast(page, 0, 3);
     await page.evaluate(([origin, url]) => {
@@ -355,8 +332,6 @@ test('a dedicated worker joins the page\'s shared connection and takes over when
     assert.equal(events.filter((e) => e === 'error@0').length, 1);
     assert.equal(await live(key), 1);
     await page.guard.assertClean();
-  } finally {
-    await context.close();
-  }
+  });
   await until('no live connection', async () => (await live(key)) === 0);
 });
