@@ -216,8 +216,9 @@ let givenStream = null;
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
  * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
  * on); constructors never wait for it, and the first request starts before it is ready.
+ * `loadShared` resolves to js/shared.js; it is called only when a `shared: true` source is made.
  */
-export function defineEventSource(loadSource) {
+export function defineEventSource(loadSource, loadShared) {
   let Source = null;
   const loading = loadSource().then((S) => (Source = S));
   // A failure is reported by each source that needed the module, not as an unhandled rejection.
@@ -276,7 +277,7 @@ export function defineEventSource(loadSource) {
       this.#withCredentials = options.withCredentials;
       this.#options = options;
       if (!options.shared) return this.#start();
-      // Loaded on demand; `start` opens this instance's own connection when it leads.
+      // js/shared.js, loaded on demand; `start` opens this instance's own connection when it leads.
       const port = {
         options,
         last: this.#last,
@@ -286,7 +287,7 @@ export function defineEventSource(loadSource) {
           this.#start();
         },
       };
-      import('./shared.js').then(({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)), () => this.#start());
+      loadShared().then(({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)), () => this.#start());
     }
 
     get url() {
