@@ -99,6 +99,10 @@ test('four pages share one connection; the leader goes, another resumes with Las
     for (const [i, events] of before.entries()) {
       assert.equal(events[0], 'open@1', `page ${i} opened first`);
       assertConsecutive(events, `page ${i}`);
+      // Each instance's own lastEventId, and the origin of the response, on every page.
+      const { lastEventId, origins } = await pages[i].evaluate(() => window.about(0));
+      assert.ok(+lastEventId >= numbers(events).at(-1), `page ${i}: lastEventId ${lastEventId}`);
+      assert.deepEqual(origins, [server.origin]);
     }
     await leader.guard.assertClean('leader');
 
@@ -180,6 +184,29 @@ test('a shared and a non-shared source on one URL: two connections; close() deta
     assert.equal(await live(key), 2);
     assert.equal((await server.log(key)).length, 2, 'no new connection for a follower that left');
     for (const page of [a, b]) await page.guard.assertClean();
+  });
+  await until('no live connection', async () => (await live(key)) === 0);
+});
+
+test('a same-origin iframe shares its page\'s connection', { timeout: 30_000 }, async () => {
+  const key = `iframe-${Date.now()}`;
+  const url = liveUrl(key);
+  await withPages(1, async ([page]) => {
+    await page.evaluate(() => {
+      const frame = Object.assign(document.createElement('iframe'), { src: '/tests/e2e/pages/shared.html' });
+      document.body.append(frame);
+    });
+    const frame = await until('the iframe', async () => {
+      const f = page.frames().find((f) => f !== page.mainFrame());
+      return f && (await f.evaluate(() => window.ready === true).catch(() => false)) && f;
+    });
+    assert.equal(await open(page, url, { shared: true }), 0);
+    assert.equal(await open(frame, url, { shared: true }), 0);
+    await messagesAtLeast(frame, 0, 3);
+    await messagesAtLeast(page, 0, 3);
+    assert.equal(await live(key), 1);
+    assertConsecutive(await eventsOf(frame), 'iframe');
+    await page.guard.assertClean();
   });
   await until('no live connection', async () => (await live(key)) === 0);
 });
