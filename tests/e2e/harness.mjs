@@ -1,5 +1,6 @@
 // Shared by the e2e tests: starts the local SSE server and headless Chromium, and records the
 // trace of an EventSource run (the same recorder runs in pages, workers and Node).
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -38,6 +39,23 @@ export async function startServer(profile = 'debug') {
       child.kill();
     },
   };
+}
+
+/**
+ * For a test file: the test server and headless Chromium, started before its tests and stopped
+ * after them; read `env.server` and `env.browser` inside the tests.
+ */
+export function serverAndChromium() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
 }
 
 /** A 127.0.0.1 port nothing listens on (bound, then released; not a fetch "bad port" like 9). */

@@ -66,6 +66,15 @@ function participant() {
   return p;
 }
 
+/** `n` participants: the first leads (it was granted the lock before the others asked). */
+async function group(n) {
+  const first = participant();
+  await settle();
+  const rest = Array.from({ length: n - 1 }, participant);
+  await settle();
+  return [first, ...rest];
+}
+
 /** Events as the driver hands them to the class: type, data, last event ID, next head. */
 const batch = (...ns) => ({ kind: 'm', parts: ns.flatMap((n) => ['', String(n), String(n), 'M']), i: 0, end: ns.length * 4 });
 function ids(item) {
@@ -87,11 +96,7 @@ afterEach(() => {
 });
 
 test('a new leader with fewer events than another instance: its replay is not delivered twice, and late events of the former leader still arrive', async () => {
-  const a = participant();
-  await settle();
-  const b = participant();
-  const c = participant();
-  await settle();
+  const [a, b, c] = await group(3);
   assert.deepEqual([a.started, b.started, c.started], [[''], [], []], 'the first instance leads');
   // The leader's connection opens and delivers 1..3.
   a.port.enqueue({ kind: OPEN, origin: 'https://example.test' });
@@ -142,11 +147,7 @@ test('a newcomer joins an open connection: open, then only the events after it j
 });
 
 test('a failure reaches every instance; none takes over, and the lock is free again after the grace period', async () => {
-  const a = participant();
-  await settle();
-  const b = participant();
-  const c = participant();
-  await settle();
+  const [a, b, c] = await group(3);
   a.port.enqueue({ kind: 'e', state: 2, status: 204, message: 'no content', willRetry: false });
   await new Promise((resolve) => setTimeout(resolve, 400));
   for (const p of [b, c]) {
@@ -160,11 +161,7 @@ test('a failure reaches every instance; none takes over, and the lock is free ag
 });
 
 test('close() of a follower: it leaves the queue for the lock; close() of the leader hands over', async () => {
-  const a = participant();
-  await settle();
-  const b = participant();
-  const c = participant();
-  await settle();
+  const [a, b, c] = await group(3);
   b.part.leave();
   a.port.enqueue({ kind: OPEN, origin: 'https://example.test' });
   await settle();

@@ -2,39 +2,28 @@
 // dedicated worker) share one upstream connection, a new leader takes over when the old one goes
 // away, and what cannot be shared is refused or falls back to a connection of its own. The
 // server counts the open connections per key (`GET /live`) and logs every request (`/log`).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, root, until } from './harness.mjs';
+import { serverAndChromium, root, until } from './harness.mjs';
 import { guardPage } from './guard.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndChromium();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The connections open under `key` right now. */
 async function live(key) {
-  return (await (await fetch(`${server.origin}/live?key=${key}`)).json()).open;
+  return (await (await fetch(`${env.server.origin}/live?key=${key}`)).json()).open;
 }
 
-const liveUrl = (key, extra = '') => `${server.origin}/sse/live?key=${key}&interval=40${extra}`;
+const liveUrl = (key, extra = '') => `${env.server.origin}/sse/live?key=${key}&interval=40${extra}`;
 
 /**
  * Runs `run` with `n` pages of one context on tests/e2e/pages/shared.html (each with an error
  * guard, after `initScript`), then closes them.
  */
 async function withPages(n, run, initScript) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   try {
     return await run(await openPages(context, n, initScript));
   } finally {
@@ -49,7 +38,7 @@ async function openPages(context, n, initScript) {
     const page = await context.newPage();
     const guard = await guardPage(page);
     if (initScript) await page.addInitScript(initScript);
-    await page.goto(`${server.origin}/tests/e2e/pages/shared.html`);
+    await page.goto(`${env.server.origin}/tests/e2e/pages/shared.html`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 10_000 });
     pages.push(Object.assign(page, { guard }));
   }
@@ -88,7 +77,7 @@ test('four pages share one connection; the leader goes, another resumes with Las
     for (const page of pages) assert.equal(await open(page, url, { shared: true }), 0);
     for (const page of pages) await messagesAtLeast(page, 0, 5);
     assert.equal(await live(key), 1, 'one upstream connection for four pages');
-    assert.equal((await server.log(key)).length, 1, 'one request');
+    assert.equal((await env.server.log(key)).length, 1, 'one request');
 
     // The leader is the page whose fetch() ran; all four got the same events, in order.
     const fetched = await Promise.all(pages.map((p) => p.evaluate(() => window.fetches.length)));
@@ -102,14 +91,14 @@ test('four pages share one connection; the leader goes, another resumes with Las
       // Each instance's own lastEventId, and the origin of the response, on every page.
       const { lastEventId, origins } = await pages[i].evaluate(() => window.about(0));
       assert.ok(+lastEventId >= numbers(events).at(-1), `page ${i}: lastEventId ${lastEventId}`);
-      assert.deepEqual(origins, [server.origin]);
+      assert.deepEqual(origins, [env.server.origin]);
     }
     await leader.guard.assertClean('leader');
 
     const closedAt = Date.now();
     await leader.close();
     const log = await until('the new leader\'s request', async () => {
-      const l = await server.log(key);
+      const l = await env.server.log(key);
       return l.length >= 2 && l;
     });
     const took = Date.now() - closedAt;
@@ -154,7 +143,7 @@ test('four pages share one connection; the leader goes, another resumes with Las
     await until('no live connection', async () => (await live(key)) === 0);
     await sleep(500);
     assert.equal(await live(key), 0, 'nothing reconnects');
-    assert.equal((await server.log(key)).length, 2, 'no request after the last page closed');
+    assert.equal((await env.server.log(key)).length, 2, 'no request after the last page closed');
   });
 });
 
@@ -182,7 +171,7 @@ test('a shared and a non-shared source on one URL: two connections; close() deta
     assert.equal((await eventsOf(follower, index)).length, atClose, 'no event after close()');
     assert.equal(await follower.evaluate((i) => window.sources[i].es.readyState, index), 2);
     assert.equal(await live(key), 2);
-    assert.equal((await server.log(key)).length, 2, 'no new connection for a follower that left');
+    assert.equal((await env.server.log(key)).length, 2, 'no new connection for a follower that left');
     for (const page of [a, b]) await page.guard.assertClean();
   });
   await until('no live connection', async () => (await live(key)) === 0);
@@ -222,7 +211,7 @@ test('different headers or withCredentials: separate connections; the same heade
     assert.equal(await open(a, url, { shared: true, withCredentials: true, headers: { 'X-Topic': 'a', 'X-Other': '1' } }), 1);
     for (const [page, i] of [[a, 0], [a, 1], [b, 0], [b, 1]]) await messagesAtLeast(page, i, 3);
     assert.equal(await live(key), 3, 'three distinct requests, three connections');
-    const log = await server.log(key);
+    const log = await env.server.log(key);
     assert.equal(log.length, 3);
     const topics = log.map((r) => r.headers['x-topic']).sort();
     assert.deepEqual(topics, ['a', 'a', 'b']);
@@ -305,7 +294,7 @@ test('a failure (204) reaches every instance, and nobody reconnects', { timeout:
   const key = `fail-${Date.now()}`;
   // The answer comes after 800 ms, when every instance has joined (one made after the failure
   // would rightly make a request of its own).
-  const url = `${server.origin}/sse/status?code=204&delay=800&key=${key}`;
+  const url = `${env.server.origin}/sse/status?code=204&delay=800&key=${key}`;
   await withPages(3, async (pages) => {
     for (const page of pages) assert.equal(await open(page, url, { shared: true }), 0);
     // One more in the first page, of the script-tag build.
@@ -319,7 +308,7 @@ test('a failure (204) reaches every instance, and nobody reconnects', { timeout:
       assert.deepEqual(await eventsOf(page, i), ['error@2 204']);
       assert.equal(await page.evaluate((i) => window.sources[i].es.readyState, i), 2);
     }
-    assert.equal((await server.log(key)).length, 1, 'one request, and no follower took over after the failure');
+    assert.equal((await env.server.log(key)).length, 1, 'one request, and no follower took over after the failure');
     // A new shared source after the failure connects (the failed leader let go of the lock).
     assert.equal(await open(pages[1], liveUrl(key), { shared: true }), 1);
     await messagesAtLeast(pages[1], 1, 2);
@@ -343,7 +332,7 @@ test('a dedicated worker joins the page\'s shared connection and takes over when
       const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
       worker.onmessage = (e) => window.workerEvents.push(e.data);
       worker.onerror = (e) => window.workerEvents.push(`worker error: ${e.message}`);
-    }, [server.origin, url]);
+    }, [env.server.origin, url]);
     const workerEvents = () => page.evaluate(() => window.workerEvents);
     await until('the worker\'s messages', async () => numbers(await workerEvents()).length >= 3);
     assert.equal((await workerEvents())[0], 'open@1', 'the worker joined an open connection');
@@ -351,7 +340,7 @@ test('a dedicated worker joins the page\'s shared connection and takes over when
 
     // The page's source leads; its close() hands the connection to the worker.
     await page.evaluate(() => window.closeSource(0));
-    await until('the worker\'s own connection', async () => (await server.log(key)).length === 2);
+    await until('the worker\'s own connection', async () => (await env.server.log(key)).length === 2);
     const count = numbers(await workerEvents()).length;
     await until('the worker\'s messages after the takeover', async () => numbers(await workerEvents()).length >= count + 5);
     const events = await workerEvents();
