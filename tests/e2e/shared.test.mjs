@@ -290,6 +290,31 @@ test('without navigator.locks, shared: true quietly gives each instance its own 
   }, () => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true }));
 });
 
+test('an opaque origin (a sandboxed iframe), where Web Locks are refused: a connection of its own', { timeout: 30_000 }, async () => {
+  const key = `opaque-${Date.now()}`;
+  const url = liveUrl(key);
+  await withPages(1, async ([page]) => {
+    await page.evaluate(([origin, url]) => {
+      window.framed = [];
+      addEventListener('message', (e) => window.framed.push(e.data));
+      const code = `
+        const { EventSource } = await import(${JSON.stringify(`${origin}/pkg/index.js`)});
+        const es = new EventSource(${JSON.stringify(url)}, { shared: true });
+        const log = (e) => parent.postMessage(e.type + '@' + es.readyState + (e.type === 'message' ? ' ' + e.data + '#' + e.lastEventId : ''), '*');
+        es.onopen = log; es.onmessage = log; es.onerror = log;`;
+      const frame = Object.assign(document.createElement('iframe'), { sandbox: 'allow-scripts', srcdoc: `<script type="module">${code}<\/script>` });
+      document.body.append(frame);
+    }, [env.server.origin, url]);
+    await until('the sandboxed iframe\'s messages', async () => numbers(await page.evaluate(() => window.framed)).length >= 3);
+    const events = await page.evaluate(() => window.framed);
+    assert.equal(events[0], 'open@1');
+    assertConsecutive(events, 'sandboxed iframe');
+    assert.equal(await live(key), 1);
+    await page.guard.assertClean();
+  });
+  await until('no live connection', async () => (await live(key)) === 0);
+});
+
 test('a failure (204) reaches every instance, and nobody reconnects', { timeout: 30_000 }, async () => {
   const key = `fail-${Date.now()}`;
   // The answer comes after 800 ms, when every instance has joined (one made after the failure
