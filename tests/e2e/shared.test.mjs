@@ -147,6 +147,32 @@ test('four pages share one connection; the leader goes, another resumes with Las
   });
 });
 
+test('the leader\'s page navigates away: the other page takes over at once', { timeout: 30_000 }, async () => {
+  const key = `navigated-${Date.now()}`;
+  const url = liveUrl(key, '&retry=20000');
+  await withPages(2, async (pages) => {
+    for (const page of pages) assert.equal(await open(page, url, { shared: true }), 0);
+    for (const page of pages) await messagesAtLeast(page, 0, 3);
+    const fetched = await Promise.all(pages.map((p) => p.evaluate(() => window.fetches.length)));
+    const [leader, other] = fetched[0] ? pages : [pages[1], pages[0]];
+    const leftAt = Date.now();
+    await leader.goto(`${env.server.origin}/tests/e2e/pages/shared.html?elsewhere`);
+    const log = await until('the other page\'s request', async () => {
+      const l = await env.server.log(key);
+      return l.length >= 2 && l;
+    });
+    // The stream asks for 20 s between connections: only a takeover reconnects this soon.
+    assert.ok(Date.now() - leftAt < 1000, 'at once');
+    assert.equal(log.length, 2);
+    const count = numbers(await eventsOf(other)).length;
+    await messagesAtLeast(other, 0, count + 3);
+    const events = await eventsOf(other);
+    assertConsecutive(events, 'the other page');
+    assert.equal(+log[1].headers['last-event-id'], numbers(events.slice(0, events.indexOf('error@0'))).at(-1));
+    await other.guard.assertClean();
+  });
+});
+
 test('a shared and a non-shared source on one URL: two connections; close() detaches one instance only', { timeout: 30_000 }, async () => {
   const key = `mixed-${Date.now()}`;
   const url = liveUrl(key);
