@@ -51,7 +51,10 @@ function instantiateBuffered() {
   return new Response(inflated).arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes));
 }
 
-/** The EventSource class; `raw` resolves to the uncompressed module (optional). */
-export function create(raw) {
-  return defineEventSource(async () => defineSource((await instantiate(raw)).instance.exports));
+/**
+ * The EventSource class; `raw` resolves to the uncompressed module (optional), `loadShared` to
+ * js/shared.js (for `shared: true`).
+ */
+export function create(raw, loadShared) {
+  return defineEventSource(async () => defineSource((await instantiate(raw)).instance.exports), loadShared);
 }

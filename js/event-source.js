@@ -148,6 +148,13 @@ function normalize(init) {
     o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
     if (!o.lastEventIdParam) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
   }
+  if (init.shared) {
+    // Every instance of a shared connection must make the same request: compared as values.
+    const name = typeof headers === 'function' ? 'headers' : fetch ? 'fetch' : body != null && typeof body !== 'string' ? 'body' : '';
+    if (name) throw optionError(name, "cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts)");
+    // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
+    o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
+  }
   o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength', 0), number(init, 'maxEventSize', 0)];
   return o;
 }
@@ -209,8 +216,9 @@ let givenStream = null;
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
  * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
  * on); constructors never wait for it, and the first request starts before it is ready.
+ * `loadShared` resolves to js/shared.js; it is called only when a `shared: true` source is made.
  */
-export function defineEventSource(loadSource) {
+export function defineEventSource(loadSource, loadShared) {
   let Source = null;
   const loading = loadSource().then((S) => (Source = S));
   // A failure is reported by each source that needed the module, not as an unhandled rejection.
@@ -234,6 +242,8 @@ export function defineEventSource(loadSource) {
     // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
     // after it is freed).
     #last;
+    // `shared: true`: this instance's part in the one connection (js/shared.js).
+    #shared = null;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -266,7 +276,18 @@ export function defineEventSource(loadSource) {
       this.#last = [options.lastEventId, options.numbers[1]];
       this.#withCredentials = options.withCredentials;
       this.#options = options;
-      this.#start();
+      if (!options.shared) return this.#start();
+      // js/shared.js, loaded on demand; `start` opens this instance's own connection when it leads.
+      const port = {
+        options,
+        last: this.#last,
+        enqueue: (item) => this.#enqueue(item),
+        start: (id) => {
+          options.lastEventId = this.#last[0] = id;
+          this.#start();
+        },
+      };
+      loadShared().then(({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)), () => this.#start());
     }
 
     get url() {
@@ -510,6 +531,8 @@ export function defineEventSource(loadSource) {
     }
 
     #release() {
+      this.#shared?.leave();
+      this.#shared = null;
       const source = this.#source;
       this.#source = null;
       const first = this.#host?.first;
@@ -539,6 +562,7 @@ export function defineEventSource(loadSource) {
     }
 
     #enqueue(item) {
+      this.#shared?.tap(item);
       this.#queue.push(item);
       if (!this.#pumping) {
         this.#pumping = true;

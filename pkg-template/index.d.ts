@@ -39,6 +39,13 @@ export interface EventSourceWasmInit extends EventSourceInit {
   maxLineLength?: number;
   /** Largest event data in bytes before the connection fails with an error; 0 = no limit. */
   maxEventSize?: number;
+  /**
+   * One upstream connection for every same-origin page, iframe and dedicated worker whose shared
+   * source has the same URL, withCredentials, headers, method, body and lastEventIdQueryParam.
+   * A function `headers` or `body`, a non-string `body` or a `fetch` option throws TypeError.
+   * Without navigator.locks or BroadcastChannel the source quietly has its own connection.
+   */
+  shared?: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { root, CHROMIUM_FLAGS } from './harness.mjs';
+import { root, CHROMIUM_FLAGS, until } from './harness.mjs';
 
 const PAGE = (build) => `<!doctype html><meta charset="utf-8"><title>bfcache ${build}</title>
 <script type="module">
@@ -86,16 +86,6 @@ after(async () => {
   server?.closeAllConnections?.();
   server?.close();
 });
-
-async function until(what, check, ms = 5000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 for (const build of ['npm', 'script', 'native']) {
   test(`bfcache ${build}: dropped when cached, resumed at once with Last-Event-ID when restored, no error`, { timeout: 30_000 }, async () => {

@@ -1,5 +1,6 @@
 // Shared by the e2e tests: starts the local SSE server and headless Chromium, and records the
 // trace of an EventSource run (the same recorder runs in pages, workers and Node).
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -40,6 +41,23 @@ export async function startServer(profile = 'debug') {
   };
 }
 
+/**
+ * For a test file: the test server and headless Chromium, started before its tests and stopped
+ * after them; read `env.server` and `env.browser` inside the tests.
+ */
+export function serverAndChromium() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
+}
+
 /** A 127.0.0.1 port nothing listens on (bound, then released; not a fetch "bad port" like 9). */
 export async function closedPort() {
   const srv = net.createServer();
@@ -47,6 +65,17 @@ export async function closedPort() {
   const { port } = srv.address();
   await new Promise((resolve) => srv.close(resolve));
   return port;
+}
+
+/** Polls `check` until it returns something truthy (returned), or fails after `ms`. */
+export async function until(what, check, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 export const CHROMIUM_FLAGS = [

@@ -58,6 +58,10 @@ const init: EventSourceWasmInit = {
 const withOptions = new EventSource('/sse', init);
 new EventSource('/sse', { headers: new Headers({ 'X-Test': '1' }), lastEventIdQueryParam: true });
 new EventSource('/sse', { headers: [['X-Test', '1']], body: new Blob(['x']) });
+// One connection for every tab with the same request.
+const sharedSource: globalThis.EventSource = new EventSource('/sse', { shared: true, headers: { 'X-Topic': 'prices' }, method: 'POST', body: 'x' });
+// @ts-expect-error shared is a boolean
+new EventSource('/sse', { shared: 'yes' });
 
 // The proposed API (whatwg/html#12272).
 async function llm(body: string): Promise<string[]> {
@@ -84,4 +88,4 @@ es.readyState = 1;
 // @ts-expect-error: fromReadableStream takes a stream
 EventSource.fromReadableStream('data: x\n\n');
 
-export { Ctor, asDom, fromDefault, installed, state, closed, ready, withOptions, llm, supportsFetch };
+export { Ctor, asDom, fromDefault, installed, state, closed, ready, withOptions, sharedSource, llm, supportsFetch };
