@@ -35,8 +35,8 @@ const HINT = '//# allFunctionsCalledOnLoad\n';
 writeFileSync(`${out}/index.js`, HINT + (await embedded('js/entry.js', 'esm', ['./wasm.js', './shared.js'])));
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
 writeFileSync(`${out}/eventsource-wasm.min.js`, HINT + (await embedded('js/script.js', 'iife')));
-// What only shared sources need (`shared: true`), which index.js imports when one is made; the
-// script tag inlines it.
+// What only shared sources need (`shared: true`), which index.js and the script tag (from beside
+// itself) import when one is made.
 writeFileSync(`${out}/shared.js`, await terse((await build({ ...common, entryPoints: ['js/shared.js'], format: 'esm', write: false, outfile: 'out.js' })).outputFiles[0].text, true));
 // The uncompressed module, which index.js imports only where DecompressionStream is missing.
 await build({ ...common, entryPoints: ['js/wasm.js'], format: 'esm', minify: true, outfile: `${out}/wasm.js` });

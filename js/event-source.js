@@ -287,7 +287,13 @@ export function defineEventSource(loadSource, loadShared) {
           this.#start();
         },
       };
-      loadShared().then(({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)), () => this.#start());
+      loadShared().then(
+        ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
+        (err) => {
+          g.console?.warn(`eventsource-wasm: shared: true, but its code could not be loaded (${err?.message ?? err}); this source has a connection of its own`);
+          this.#start();
+        },
+      );
     }
 
     get url() {

@@ -1,13 +1,17 @@
 // The script-tag build: `<script src="eventsource-wasm.min.js">` (or importScripts in a worker)
 // exposes the class as `globalThis.EventSourceWasm` and installs it as `EventSource` where that
 // is missing. Set `globalThis.EVENTSOURCE_WASM_FORCE = true` first, or add `data-force` to the
-// script tag, to replace a native EventSource. One file: what shared sources need is in it.
+// script tag, to replace a native EventSource. One file for everything but `shared: true`: what
+// only shared sources need is `shared.js` beside this file, loaded when the first one is made
+// (where it cannot be loaded, a shared source gets a connection of its own).
 import { create } from './core-entry.js';
-import * as shared from './shared.js';
 
-const EventSource = create(undefined, async () => shared);
 const g = globalThis;
 const script = g.document && g.document.currentScript;
+// This file's URL: the script element's, or in a worker (importScripts) the first script URL of
+// a stack trace taken while it runs.
+const here = script ? script.src : /(https?|file):\/\/[^\s()]+?\.m?js/.exec(new Error().stack)?.[0];
+const EventSource = create(undefined, async () => import(new URL('shared.js', here)));
 const force = g.EVENTSOURCE_WASM_FORCE === true || !!(script && script.hasAttribute('data-force'));
 g.EventSourceWasm = EventSource;
 if (force || typeof g.EventSource !== 'function') {

@@ -367,23 +367,30 @@ test('a failure (204) reaches every instance, and nobody reconnects', { timeout:
   });
 });
 
-test('a dedicated worker joins the page\'s shared connection and takes over when the page\'s source closes', { timeout: 30_000 }, async () => {
-  const key = `worker-${Date.now()}`;
+// The npm build in a module worker, and the script tag in a classic worker (importScripts: it
+// finds shared.js beside itself from a stack trace, as a worker has no currentScript).
+const WORKERS = {
+  'a module worker (npm build)': { type: 'module', head: (origin) => `const { EventSource } = await import(${JSON.stringify(`${origin}/pkg/index.js`)});` },
+  'a classic worker (script tag through importScripts)': { type: 'classic', head: (origin) => `importScripts(${JSON.stringify(`${origin}/pkg/eventsource-wasm.min.js`)}); const EventSource = self.EventSourceWasm;` },
+};
+
+for (const [label, worker] of Object.entries(WORKERS)) test(`${label} joins the page's shared connection and takes over when the page's source closes`, { timeout: 30_000 }, async () => {
+  const key = `worker-${worker.type}-${Date.now()}`;
   const url = liveUrl(key);
   await withPages(1, async ([page]) => {
     assert.equal(await open(page, url, { shared: true }), 0);
     await messagesAtLeast(page, 0, 3);
-    await page.evaluate(([origin, url]) => {
+    await page.evaluate(([head, url, type]) => {
       const code = `
-        const { EventSource } = await import(${JSON.stringify(`${origin}/pkg/index.js`)});
+        ${head}
         const es = new EventSource(${JSON.stringify(url)}, { shared: true });
         const log = (e) => postMessage(e.type + '@' + es.readyState + (e.type === 'message' ? ' ' + e.data + '#' + e.lastEventId : ''));
         es.onopen = log; es.onmessage = log; es.onerror = log;`;
       window.workerEvents = [];
-      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type });
       worker.onmessage = (e) => window.workerEvents.push(e.data);
       worker.onerror = (e) => window.workerEvents.push(`worker error: ${e.message}`);
-    }, [env.server.origin, url]);
+    }, [worker.head(env.server.origin), url, worker.type]);
     const workerEvents = () => page.evaluate(() => window.workerEvents);
     await until('the worker\'s messages', async () => numbers(await workerEvents()).length >= 3);
     assert.equal((await workerEvents())[0], 'open@1', 'the worker joined an open connection');
@@ -400,5 +407,28 @@ test('a dedicated worker joins the page\'s shared connection and takes over when
     assert.equal(await live(key), 1);
     await page.guard.assertClean();
   });
+  await until('no live connection', async () => (await live(key)) === 0);
+});
+
+test('the script tag where shared.js cannot be loaded: each source has a connection of its own, with a console warning', { timeout: 30_000 }, async () => {
+  const key = `lonely-${Date.now()}`;
+  const context = await env.browser.newContext();
+  try {
+    await context.route('**/pkg/shared.js', (route) => route.abort());
+    const [page] = await openPages(context, 1);
+    const warnings = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    assert.equal(await open(page, liveUrl(key), { shared: true }, 'script'), 0);
+    assert.equal(await open(page, liveUrl(key), { shared: true }, 'script'), 1);
+    await messagesAtLeast(page, 0, 2);
+    await messagesAtLeast(page, 1, 2);
+    assert.equal(await live(key), 2, 'two connections');
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0], /shared: true, but its code could not be loaded/);
+    await page.evaluate(() => window.sources.forEach((s) => s.es.close()));
+    await page.guard.assertClean();
+  } finally {
+    await context.close();
+  }
   await until('no live connection', async () => (await live(key)) === 0);
 });
