@@ -521,9 +521,9 @@ export function defineEventSource(loadSource, loadShared) {
       // timer would add a millisecond or more to every connection's start.
       queueMicrotask(() => {
         if (this.#readyState === CLOSED) return;
-        if (Source) return begin();
-        // The module is still on its way: the first request (attempt 1, the initial last event
-        // ID) need not wait for it. The binding takes it over (js/driver.js `startFetch`).
+        // The first request (attempt 1, the initial last event ID) goes out before the wasm
+        // source is made, and need not wait for the module if it is still on its way. The
+        // binding takes it over (js/driver.js `startFetch`).
         const first = { controller: new AbortController() };
         try {
           first.promise = host.fetch(1, o.lastEventId, first.controller.signal);
@@ -532,6 +532,7 @@ export function defineEventSource(loadSource, loadShared) {
           first.error = error;
         }
         host.first = first;
+        if (Source) return begin();
         loading.then(begin, fail);
       });
     }
