@@ -61,6 +61,20 @@ try {
   await browser.close();
   server.stop();
 }
+writeFileSync(`${root}/target/bench${firefox ? '-firefox' : ''}.json`, JSON.stringify(results, null, 2) + '\n');
+console.log(table(results));
+
+/** The results as a Markdown table. */
+function table(rows) {
+  const lines = ['| event size | implementation | events/s | MB/s | first event ms | JS heap peak MB |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) {
+    const rate = r.error ? r.error : r.wire ? '–' : r.eventsPerSec.toLocaleString('en-US');
+    const first = r.impl === 'dispatch floor' ? '–' : r.firstMs;
+    const cells = r.error ? ['', '', ''] : [`${r.mbPerSec}${r.wire ? ' (wire)' : ''}`, first, r.heapPeakMB];
+    lines.push(`| ${r.shape} | ${r.impl} | ${rate} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
 
 /**
  * The bench page in headless Chromium, in a fresh browser context (renderer, heap and JIT) for
