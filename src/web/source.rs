@@ -401,6 +401,10 @@ fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
         Step::FetchFailed => on_fetch_error(rc, value),
         Step::Chunk => on_chunk(rc, generation, value.unchecked_into()),
         Step::ReadFailed => on_failure(rc, &value),
+        // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
+        // (the request may redirect either way) means the failure was the network's, e.g. a
+        // connection reset before the response head. `failure` holds the fetch's own message.
+        Step::ProbeAnswered if js_string(&value, "type") != "opaque" => run(rc, Input::NetworkError),
         Step::ProbeAnswered => report(rc, true, "the response failed the CORS check".into()),
         // `failure` still holds the fetch's own message.
         Step::ProbeFailed => run(rc, Input::NetworkError),
@@ -414,7 +418,12 @@ fn on_failure(rc: &Shared, err: &JsValue) {
 }
 
 fn error_name(err: &JsValue) -> String {
-    js_sys::Reflect::get(err, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default()
+    js_string(err, "name")
+}
+
+/// `value[key]` if it is a string, else empty.
+fn js_string(value: &JsValue, key: &str) -> String {
+    js_sys::Reflect::get(value, &key.into()).ok().and_then(|n| n.as_string()).unwrap_or_default()
 }
 
 /// Reports a failure to the engine, keeping its details for the error item.
