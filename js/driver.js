@@ -164,7 +164,8 @@ export function defineSource(exports) {
       // signal and what follows.
       function startFetch(attempt, lastEventId) {
         const gen = generation;
-        // The first request may have started before the module was ready (js/event-source.js).
+        // The class starts the first request itself, before the wasm source exists
+        // (js/event-source.js).
         const first = attempt === 1 ? host.first : null;
         host.first = null;
         const c = first ? first.controller : new AbortController();
