@@ -262,24 +262,29 @@ impl BenchShape {
         if types.len() > 16 || types.iter().any(|t| t.len() > 64 || t.contains(['\r', '\n'])) {
             return Err("types: at most 16 names of at most 64 bytes, without CR or LF");
         }
-        let ids = q.flag("ids");
-        let comment = q.num("comment", 0, MAX_EVENTS) as usize;
-        let overhead = 10
-            + 8 * (lines - 1)
-            + if ids { 16 } else { 0 }
-            + types.iter().map(|t| t.len() + 9).max().unwrap_or(0)
-            + if comment > 0 { 32 } else { 0 };
-        Ok(BenchShape {
+        let mut shape = BenchShape {
             size,
-            count: (q.num("count", 100_000, 10_000_000) as usize).min(MAX_STREAM_BYTES / (size + overhead)),
+            count: 0,
             chunk: q.num("chunk", 65_536, 16 << 20).max(1) as usize,
             crlf: q.text("eol").as_deref() == Some("crlf"),
             lines,
             types,
-            ids,
+            ids: q.flag("ids"),
             utf8: q.flag("utf8"),
-            comment,
-        })
+            comment: q.num("comment", 0, MAX_EVENTS) as usize,
+        };
+        shape.count = (q.num("count", 100_000, 10_000_000) as usize).min(MAX_STREAM_BYTES / shape.max_event_bytes());
+        Ok(shape)
+    }
+
+    /// No event is longer on the wire: CRLF line ends, a comment before each, ids of 8 digits.
+    fn max_event_bytes(&self) -> usize {
+        self.size
+            + 8 * self.lines
+            + 2
+            + if self.ids { 14 } else { 0 }
+            + self.types.iter().map(|t| t.len() + 9).max().unwrap_or(0)
+            + if self.comment > 0 { 24 } else { 0 }
     }
 
     /// The byte length of each data line: the `\n`s that join them count towards `size`, and the
@@ -316,8 +321,7 @@ pub fn bench(shape: &BenchShape) -> Vec<Bytes> {
         vec![vec![b'x'; longest]]
     };
     let cycle_bytes = UTF8_CYCLE.concat().len();
-    let per_event = shape.size + 16 * shape.lines + 64;
-    let mut buf = Vec::with_capacity(shape.count * per_event);
+    let mut buf = Vec::with_capacity(shape.count * shape.max_event_bytes());
     for i in 0..shape.count {
         if shape.comment > 0 && i % shape.comment == 0 {
             buf.extend_from_slice(format!(": keep-alive {i}").as_bytes());
