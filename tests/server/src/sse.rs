@@ -69,14 +69,13 @@ pub async fn route(state: &Arc<State>, parts: &Parts, q: &Query, request_body: B
             let events = (1..=n).map(|i| Bytes::from(format!("id: {i}\ndata: {data}\n\n"))).collect();
             stream(q, spawn_chunks(events, ms(interval), Tail::End))
         }
-        "/sse/bench" => {
-            let size = q.num("size", 64, 1 << 20) as usize;
-            let count = (q.num("count", 100_000, 10_000_000) as usize).min(MAX_STREAM_BYTES / (size + 10));
-            let chunk = q.num("chunk", 65_536, 16 << 20).max(1) as usize;
-            let crlf = q.text("eol").as_deref() == Some("crlf");
-            let chunks = state.bench_chunks((size, count, chunk, crlf), || bench(size, count, chunk, crlf));
-            stream(q, spawn_chunks(chunks.to_vec(), Duration::ZERO, Tail::End))
-        }
+        "/sse/bench" => match BenchShape::from_query(q) {
+            Ok(shape) => {
+                let chunks = state.bench_chunks(&shape, || bench(&shape));
+                stream(q, spawn_chunks(chunks.to_vec(), Duration::ZERO, Tail::End))
+            }
+            Err(why) => statics::plain(StatusCode::BAD_REQUEST, why),
+        },
         "/sse/counter" => {
             let count = q.text("key").map_or(0, |key| state.count(&key));
             stream(q, spawn_chunks(vec![format!("data: {count}\n\n").into()], Duration::ZERO, Tail::End))
@@ -230,23 +229,134 @@ fn live(state: &Arc<State>, parts: &Parts, q: &Query) -> Response<Body> {
     stream(q, body)
 }
 
-/// The bench stream: `count` events of `size` bytes whose last 8 bytes are the zero-padded
-/// index (so a client cannot pass by caching one string), cut into `chunk`-byte writes.
-pub fn bench(size: usize, count: usize, chunk: usize, crlf: bool) -> Vec<Bytes> {
-    let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
-    let digits = size.min(8);
-    let filler = vec![b'x'; size - digits];
-    let mut buf = Vec::with_capacity(count * (6 + size + 2 * eol.len()));
-    for i in 0..count {
-        buf.extend_from_slice(b"data: ");
-        buf.extend_from_slice(&filler);
-        let index = format!("{:08}", i % 100_000_000);
-        buf.extend_from_slice(&index.as_bytes()[8 - digits..]);
-        buf.extend_from_slice(eol);
+/// What `/sse/bench` streams, and the key its cache keeps the stream under. The defaults give the
+/// plain shape (one `data:` line of `x`s per event); `lines`, `types`, `ids`, `utf8` and `comment`
+/// give the shared benchmark's `mixed` shape (its `lib/sse-gen.mjs`), with the index at the end.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BenchShape {
+    /// UTF-8 bytes of each event's `data`, the `\n`s that join its lines included.
+    pub size: usize,
+    pub count: usize,
+    /// Bytes per write.
+    pub chunk: usize,
+    pub crlf: bool,
+    /// `data:` lines per event.
+    pub lines: usize,
+    /// Event types, cycled; none means unnamed (`message`) events.
+    pub types: Vec<String>,
+    /// `id: <index>` on every event.
+    pub ids: bool,
+    /// Filler of 1- to 4-byte UTF-8 characters instead of `x`.
+    pub utf8: bool,
+    /// A comment line before every `comment`-th event (0: none).
+    pub comment: usize,
+}
+
+impl BenchShape {
+    pub fn from_query(q: &Query) -> Result<Self, &'static str> {
+        let size = q.num("size", 64, 1 << 20) as usize;
+        // Every line keeps room for the 8-digit index, so the last one always ends with it.
+        let lines = (q.num("lines", 1, 64) as usize).min((size / 9).max(1));
+        let types: Vec<String> =
+            q.text("types").unwrap_or_default().split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
+        if types.len() > 16 || types.iter().any(|t| t.len() > 64 || t.contains(['\r', '\n'])) {
+            return Err("types: at most 16 names of at most 64 bytes, without CR or LF");
+        }
+        let mut shape = BenchShape {
+            size,
+            count: 0,
+            chunk: q.num("chunk", 65_536, 16 << 20).max(1) as usize,
+            crlf: q.text("eol").as_deref() == Some("crlf"),
+            lines,
+            types,
+            ids: q.flag("ids"),
+            utf8: q.flag("utf8"),
+            comment: q.num("comment", 0, MAX_EVENTS) as usize,
+        };
+        shape.count = (q.num("count", 100_000, 10_000_000) as usize).min(MAX_STREAM_BYTES / shape.max_event_bytes());
+        Ok(shape)
+    }
+
+    /// No event is longer on the wire: CRLF line ends, a comment before each, ids of 8 digits.
+    fn max_event_bytes(&self) -> usize {
+        self.size
+            + 8 * self.lines
+            + 2
+            + if self.ids { 14 } else { 0 }
+            + self.types.iter().map(|t| t.len() + 9).max().unwrap_or(0)
+            + if self.comment > 0 { 24 } else { 0 }
+    }
+
+    /// The byte length of each data line: the `\n`s that join them count towards `size`, and the
+    /// first lines take the remainder (as the shared benchmark splits them).
+    fn line_lengths(&self) -> Vec<usize> {
+        let content = self.size.saturating_sub(self.lines - 1);
+        let (base, extra) = (content / self.lines, content % self.lines);
+        (0..self.lines).map(|j| base + usize::from(j < extra)).collect()
+    }
+}
+
+/// The shared benchmark's multi-byte filler: 2+3+4+1+2+3+4+1 = 20 bytes, astral characters
+/// (surrogate pairs in JS) included.
+const UTF8_CYCLE: [&str; 8] = ["é", "€", "𝄞", "a", "ж", "中", "😀", "z"];
+
+/// The bench stream: `count` events whose data is `size` bytes ending with the zero-padded
+/// index (so a client cannot pass by caching one string), cut into `chunk`-byte writes. The
+/// comment, `id:` and `event:` lines come before the data lines, in the shared benchmark's order.
+pub fn bench(shape: &BenchShape) -> Vec<Bytes> {
+    let eol: &[u8] = if shape.crlf { b"\r\n" } else { b"\n" };
+    let digits = shape.size.min(8);
+    let lengths = shape.line_lengths();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    // One long run of filler per rotation of the cycle; a line takes whole cycles from it and
+    // pads with `x`, so it is exactly its length in bytes and never cuts a character.
+    let fillers: Vec<Vec<u8>> = if shape.utf8 {
+        (0..UTF8_CYCLE.len())
+            .map(|r| {
+                let cycle: String = UTF8_CYCLE.iter().cycle().skip(r).take(UTF8_CYCLE.len()).copied().collect();
+                cycle.repeat(longest / cycle.len() + 1).into_bytes()
+            })
+            .collect()
+    } else {
+        vec![vec![b'x'; longest]]
+    };
+    let cycle_bytes = UTF8_CYCLE.concat().len();
+    let mut buf = Vec::with_capacity(shape.count * shape.max_event_bytes());
+    for i in 0..shape.count {
+        if shape.comment > 0 && i % shape.comment == 0 {
+            buf.extend_from_slice(format!(": keep-alive {i}").as_bytes());
+            buf.extend_from_slice(eol);
+        }
+        if shape.ids {
+            buf.extend_from_slice(format!("id: {i}").as_bytes());
+            buf.extend_from_slice(eol);
+        }
+        if !shape.types.is_empty() {
+            buf.extend_from_slice(b"event: ");
+            buf.extend_from_slice(shape.types[i % shape.types.len()].as_bytes());
+            buf.extend_from_slice(eol);
+        }
+        for (j, &len) in lengths.iter().enumerate() {
+            let last = j + 1 == lengths.len();
+            let fill = if last { len - digits } else { len };
+            buf.extend_from_slice(b"data: ");
+            if shape.utf8 {
+                let whole = fill / cycle_bytes * cycle_bytes;
+                buf.extend_from_slice(&fillers[(i + j) % fillers.len()][..whole]);
+                buf.resize(buf.len() + fill - whole, b'x');
+            } else {
+                buf.extend_from_slice(&fillers[0][..fill]);
+            }
+            if last {
+                let index = format!("{:08}", i % 100_000_000);
+                buf.extend_from_slice(&index.as_bytes()[8 - digits..]);
+            }
+            buf.extend_from_slice(eol);
+        }
         buf.extend_from_slice(eol);
     }
     let all = Bytes::from(buf);
-    (0..all.len()).step_by(chunk).map(|start| all.slice(start..all.len().min(start + chunk))).collect()
+    (0..all.len()).step_by(shape.chunk).map(|start| all.slice(start..all.len().min(start + shape.chunk))).collect()
 }
 
 #[cfg(test)]
@@ -260,12 +370,47 @@ mod tests {
         assert!(split(Bytes::new(), "1").is_empty());
     }
 
+    fn shape(query: &str) -> BenchShape {
+        BenchShape::from_query(&Query::parse(query)).unwrap()
+    }
+
     #[test]
     fn bench_events_end_with_their_index() {
-        let chunks = bench(10, 2, 7, false);
+        let chunks = bench(&shape("size=10&count=2&chunk=7"));
         let all: Vec<u8> = chunks.concat();
         assert_eq!(all, b"data: xx00000000\n\ndata: xx00000001\n\n");
         assert!(chunks.iter().all(|c| c.len() <= 7));
-        assert_eq!(bench(3, 1, 100, true).concat(), b"data: 000\r\n\r\n");
+        assert_eq!(bench(&shape("size=3&count=1&chunk=100&eol=crlf")).concat(), b"data: 000\r\n\r\n");
+    }
+
+    #[test]
+    fn bench_mixed_shape_has_comments_ids_types_and_multibyte_lines() {
+        let mixed = shape("size=49&count=3&lines=2&types=a,b&ids=1&utf8=1&comment=2&eol=crlf");
+        let text = String::from_utf8(bench(&mixed).concat()).unwrap();
+        assert_eq!(
+            text,
+            ": keep-alive 0\r\nid: 0\r\nevent: a\r\ndata: é€𝄞aж中😀zxxxx\r\ndata: xxxxxxxxxxxxxxxx00000000\r\n\r\n\
+             id: 1\r\nevent: b\r\ndata: €𝄞aж中😀zéxxxx\r\ndata: xxxxxxxxxxxxxxxx00000001\r\n\r\n\
+             : keep-alive 2\r\nid: 2\r\nevent: a\r\ndata: 𝄞aж中😀zé€xxxx\r\ndata: xxxxxxxxxxxxxxxx00000002\r\n\r\n"
+        );
+        // The shared benchmark's mixed case: every event's data (lines joined by LF) is 1 KiB.
+        let big = shape("size=1024&count=20&lines=4&types=alpha,beta,gamma&ids=1&utf8=1&comment=10&eol=crlf");
+        let text = String::from_utf8(bench(&big).concat()).unwrap();
+        let events: Vec<&str> = text.split("\r\n\r\n").filter(|e| !e.is_empty()).collect();
+        assert_eq!(events.len(), 20);
+        for (i, event) in events.iter().enumerate() {
+            let data: Vec<&str> = event.split("\r\n").filter_map(|l| l.strip_prefix("data: ")).collect();
+            assert_eq!(data.len(), 4);
+            assert_eq!(data.join("\n").len(), 1024);
+            assert!(data[3].ends_with(&format!("{i:08}")));
+            assert!(data[0].chars().any(|c| c.len_utf8() == 4));
+        }
+        assert_eq!(text.matches(": keep-alive").count(), 2);
+    }
+
+    #[test]
+    fn bench_shape_refuses_type_names_with_line_breaks() {
+        assert!(BenchShape::from_query(&Query::parse("types=a,b%0Ac")).is_err());
+        assert_eq!(shape("size=16&lines=4").lines, 1);
     }
 }

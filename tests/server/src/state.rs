@@ -11,13 +11,12 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use tower_http::services::ServeDir;
 
+use crate::sse::BenchShape;
+
 const MAX_KEYS: usize = 10_000;
 const MAX_ENTRIES_PER_KEY: usize = 10_000;
 /// Cached bench streams are dropped past this total, then rebuilt on demand.
 const MAX_BENCH_CACHE_BYTES: usize = 1 << 30;
-
-/// (size, count, chunk, crlf): the shape of one bench stream.
-pub type BenchKey = (usize, usize, usize, bool);
 
 pub struct State {
     pub started: Instant,
@@ -25,7 +24,7 @@ pub struct State {
     pub files: ServeDir,
     pub quiet: bool,
     log: Mutex<HashMap<String, Vec<String>>>,
-    bench: Mutex<HashMap<BenchKey, Arc<Vec<Bytes>>>>,
+    bench: Mutex<HashMap<BenchShape, Arc<Vec<Bytes>>>>,
     /// Bumped by `POST /demo/drop`; every open ticker watches it and ends when it changes.
     pub demo_drop: watch::Sender<u64>,
     pub demo_open: AtomicU64,
@@ -90,9 +89,9 @@ impl State {
     }
 
     /// The chunks of a bench stream, built once per shape so the server is never the bottleneck.
-    pub fn bench_chunks(&self, key: BenchKey, build: impl FnOnce() -> Vec<Bytes>) -> Arc<Vec<Bytes>> {
+    pub fn bench_chunks(&self, key: &BenchShape, build: impl FnOnce() -> Vec<Bytes>) -> Arc<Vec<Bytes>> {
         let mut cache = self.bench.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(chunks) = cache.get(&key) {
+        if let Some(chunks) = cache.get(key) {
             return chunks.clone();
         }
         let chunks = Arc::new(build());
@@ -100,7 +99,7 @@ impl State {
         if cached > MAX_BENCH_CACHE_BYTES {
             cache.clear();
         }
-        cache.insert(key, chunks.clone());
+        cache.insert(key.clone(), chunks.clone());
         chunks
     }
 }
