@@ -38,35 +38,42 @@ pub fn num(c: &[f64], i: usize) -> f64 {
     c.get(i).copied().unwrap_or(-1.0)
 }
 
-/// A number as a whole count of ms or items, if set (not negative, not NaN). Not inlined: its
-/// six uses would otherwise cost 0.3 KB of wasm.
+/// A number as a whole count of ms or items if set (not negative, not NaN), else `unset`. Not
+/// inlined: its six uses would otherwise cost 0.3 KB of wasm; a plain `u64` (not an `Option`)
+/// comes back in a register, not through memory.
 #[inline(never)]
-fn whole(v: f64) -> Option<u64> {
-    Some(v).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64)
+fn whole(v: f64, unset: u64) -> u64 {
+    if v.is_finite() && v >= 0.0 {
+        v as u64
+    } else {
+        unset
+    }
 }
 
 /// The engine's configuration from the options: the numbers up to [`cfg::SEED`] (a shorter
 /// slice leaves the rest unset) and the statuses that reconnect.
 pub fn config(last_event_id: Vec<u8>, c: &[f64], retry_on_status: Vec<u16>) -> Config {
     let num = |i: usize| num(c, i);
-    let opt = |i: usize| whole(num(i));
     let defaults = RetryPolicy::NATIVE;
-    let mut config = Config::new();
-    config.with_credentials = num(cfg::WITH_CREDENTIALS) > 0.0;
-    config.last_event_id = last_event_id;
-    config.retry = RetryPolicy {
-        initial_delay: opt(cfg::INITIAL_DELAY).unwrap_or(defaults.initial_delay),
-        max_delay: opt(cfg::MAX_DELAY).unwrap_or(defaults.max_delay),
-        multiplier: num(cfg::MULTIPLIER),
-        jitter: num(cfg::JITTER),
-    };
-    config.max_retries = opt(cfg::MAX_RETRIES).map(|n| n.min(u64::from(u32::MAX)) as u32);
-    config.retry_on_status = retry_on_status;
-    config.inactivity_timeout = opt(cfg::INACTIVITY_TIMEOUT).unwrap_or(0);
-    let limit = |i: usize| opt(i).filter(|&n| n > 0).map(|n| n as usize);
-    config.limits = Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) };
-    config.seed = (num(cfg::SEED) * 9_007_199_254_740_991.0) as u64;
-    config
+    // A count of u64::MAX (a number too large to count) caps no retries: failures saturate at
+    // u32::MAX, so they never exceed it either.
+    let max_retries = whole(num(cfg::MAX_RETRIES), u64::MAX);
+    let limit = |i: usize| Some(whole(num(i), 0)).filter(|&n| n > 0).map(|n| n as usize);
+    Config {
+        with_credentials: num(cfg::WITH_CREDENTIALS) > 0.0,
+        last_event_id,
+        retry: RetryPolicy {
+            initial_delay: whole(num(cfg::INITIAL_DELAY), defaults.initial_delay),
+            max_delay: whole(num(cfg::MAX_DELAY), defaults.max_delay),
+            multiplier: num(cfg::MULTIPLIER),
+            jitter: num(cfg::JITTER),
+        },
+        max_retries: (max_retries != u64::MAX).then(|| max_retries.min(u64::from(u32::MAX)) as u32),
+        retry_on_status,
+        inactivity_timeout: whole(num(cfg::INACTIVITY_TIMEOUT), 0),
+        limits: Limits { max_line_len: limit(cfg::MAX_LINE_LENGTH), max_event_size: limit(cfg::MAX_EVENT_SIZE) },
+        seed: (num(cfg::SEED) * 9_007_199_254_740_991.0) as u64,
+    }
 }
 
 /// An event's fields as a message batch carries them, each followed by CR (which none can
