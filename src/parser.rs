@@ -104,6 +104,7 @@ impl Parser {
 
     /// Begins a new stream (a new response): the buffers of an unfinished event are discarded
     /// (spec: "any pending data must be discarded"), the last event ID is kept.
+    #[inline(never)]
     pub fn reset_stream(&mut self) {
         self.line.clear();
         self.data.clear();
