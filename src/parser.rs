@@ -66,15 +66,22 @@ impl ParseError {
 pub struct Parser {
     /// The unterminated tail of the previous chunk.
     line: Vec<u8>,
+    /// The previous chunk ended in CR, so an LF opening this one belongs to it.
+    after_cr: bool,
+    failed: Option<ParseError>,
+    /// Apart from the line buffer, so that a line assembled in it can be processed in place.
+    state: State,
+}
+
+/// What processing the lines reads and changes.
+#[derive(Debug, Default, Clone)]
+struct State {
     data: Vec<u8>,
     event_type: Vec<u8>,
     id_buffer: Vec<u8>,
     last_event_id: Vec<u8>,
-    /// The previous chunk ended in CR, so an LF opening this one belongs to it.
-    after_cr: bool,
     /// The first line of the stream was seen (and its BOM, if any, dropped).
     started: bool,
-    failed: Option<ParseError>,
     limits: Limits,
 }
 
@@ -86,20 +93,23 @@ impl Parser {
 
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        Self { limits, ..Self::default() }
+        let mut parser = Self::default();
+        parser.state.limits = limits;
+        parser
     }
 
     /// The last event ID string (UTF-8 bytes): set at every blank line from the last `id` field.
     pub fn last_event_id(&self) -> &[u8] {
-        &self.last_event_id
+        &self.state.last_event_id
     }
 
     /// Sets the last event ID (as an initial value, before any stream).
     pub fn set_last_event_id(&mut self, id: &[u8]) {
-        self.last_event_id.clear();
-        self.last_event_id.extend_from_slice(id);
-        self.id_buffer.clear();
-        self.id_buffer.extend_from_slice(id);
+        let s = &mut self.state;
+        s.last_event_id.clear();
+        s.last_event_id.extend_from_slice(id);
+        s.id_buffer.clear();
+        s.id_buffer.extend_from_slice(id);
     }
 
     /// Begins a new stream (a new response): the buffers of an unfinished event are discarded
@@ -107,12 +117,13 @@ impl Parser {
     #[inline(never)]
     pub fn reset_stream(&mut self) {
         self.line.clear();
-        self.data.clear();
-        self.event_type.clear();
-        self.id_buffer.clear();
-        self.id_buffer.extend_from_slice(&self.last_event_id);
+        let s = &mut self.state;
+        s.data.clear();
+        s.event_type.clear();
+        s.id_buffer.clear();
+        s.id_buffer.extend_from_slice(&s.last_event_id);
+        s.started = false;
         self.after_cr = false;
-        self.started = false;
         self.failed = None;
     }
 
@@ -129,15 +140,13 @@ impl Parser {
         }
         while let Some(i) = find_eol(chunk) {
             let result = if self.line.is_empty() {
-                self.check_line_len(i).and_then(|()| self.line(&chunk[..i], sink))
+                self.check_line_len(i).and_then(|()| self.state.line(&chunk[..i], sink))
             } else {
-                let mut line = core::mem::take(&mut self.line);
-                let result = self.check_line_len(line.len() + i).and_then(|()| {
-                    line.extend_from_slice(&chunk[..i]);
-                    self.line(&line, sink)
+                let result = self.check_line_len(self.line.len() + i).and_then(|()| {
+                    self.line.extend_from_slice(&chunk[..i]);
+                    self.state.line(&self.line, sink)
                 });
-                line.clear();
-                self.line = line;
+                self.line.clear();
                 result
             };
             if let Err(err) = result {
@@ -171,12 +180,14 @@ impl Parser {
 
     #[inline]
     fn check_line_len(&self, len: usize) -> Result<(), ParseError> {
-        match self.limits.max_line_len {
+        match self.state.limits.max_line_len {
             Some(limit) if len > limit => Err(ParseError::LineTooLong { limit }),
             _ => Ok(()),
         }
     }
+}
 
+impl State {
     /// spec: "Lines must be processed, in the order they are received, as follows".
     #[inline]
     fn line<S: Sink + ?Sized>(&mut self, mut line: &[u8], sink: &mut S) -> Result<(), ParseError> {
