@@ -210,15 +210,13 @@ impl Sources {
         // Never CR or LF (JS checks the option; a stream's ids cannot hold them either): the
         // records are CR-separated.
         let id = id.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(&[]).to_vec();
-        let engine = Engine::new(options::config(id, &nums, statuses));
-        let slot = match self.engines.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.engines.push(None);
-                self.engines.len() - 1
-            }
-        };
-        self.engines[slot] = Some(engine);
+        let engine = Some(Engine::new(options::config(id, &nums, statuses)));
+        let slot = self.engines.iter().position(Option::is_none).unwrap_or(self.engines.len());
+        if slot < self.engines.len() {
+            self.engines[slot] = engine;
+        } else {
+            self.engines.push(engine);
+        }
         slot as u32 + 1
     }
 
