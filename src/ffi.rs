@@ -209,8 +209,11 @@ impl Sources {
         let id = bytes_at(bytes, ncfg * 8, id_len);
         // Never CR or LF (JS checks the option; a stream's ids cannot hold them either): the
         // records are CR-separated.
-        let id = id.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(&[]).to_vec();
-        let engine = Some(Engine::new(options::config(id, &nums, statuses)));
+        let id = id.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(&[]);
+        // Not `to_vec`: that inlines its own allocation; `extend_from_slice` is shared.
+        let mut owned = Vec::new();
+        owned.extend_from_slice(id);
+        let engine = Some(Engine::new(options::config(owned, &nums, statuses)));
         let slot = self.engines.iter().position(Option::is_none).unwrap_or(self.engines.len());
         if slot < self.engines.len() {
             self.engines[slot] = engine;
