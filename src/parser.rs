@@ -62,7 +62,7 @@ impl ParseError {
 
 /// The event stream interpreter for one `EventSource`: it survives reconnections, keeping the
 /// last event ID, while [`Parser::reset_stream`] starts each new response afresh.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Parser {
     /// The unterminated tail of the previous chunk.
     line: Vec<u8>,
@@ -74,7 +74,7 @@ pub struct Parser {
 }
 
 /// What processing the lines reads and changes.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct State {
     data: Vec<u8>,
     event_type: Vec<u8>,
@@ -85,15 +85,32 @@ struct State {
     limits: Limits,
 }
 
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Parser {
     /// A parser with no limits and an empty last event ID.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        let limits = Limits { max_line_len: None, max_event_size: None };
+        let state = State {
+            data: Vec::new(),
+            event_type: Vec::new(),
+            id_buffer: Vec::new(),
+            last_event_id: Vec::new(),
+            started: false,
+            limits,
+        };
+        Self { line: Vec::new(), after_cr: false, failed: None, state }
     }
 
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        let mut parser = Self::default();
+        // A constant: built at run time, each empty `Vec` would cost a call in wasm.
+        const NEW: Parser = Parser::new();
+        let mut parser = NEW;
         parser.state.limits = limits;
         parser
     }
