@@ -156,16 +156,18 @@ impl Parser {
             }
         }
         while let Some(i) = find_eol(chunk) {
-            let result = if self.line.is_empty() {
-                self.check_line_len(i).and_then(|()| self.state.line(&chunk[..i], sink))
-            } else {
-                let result = self.check_line_len(self.line.len() + i).and_then(|()| {
+            let result = self.check_line_len(self.line.len() + i).and_then(|()| {
+                // A line within the chunk is read in place; one begun in an earlier chunk is
+                // completed in the line buffer.
+                let line = if self.line.is_empty() {
+                    &chunk[..i]
+                } else {
                     self.line.extend_from_slice(&chunk[..i]);
-                    self.state.line(&self.line, sink)
-                });
-                self.line.clear();
-                result
-            };
+                    &self.line[..]
+                };
+                self.state.line(line, sink)
+            });
+            self.line.clear();
             if let Err(err) = result {
                 self.failed = Some(err);
                 return Err(err);
@@ -206,7 +208,9 @@ impl Parser {
 
 impl State {
     /// spec: "Lines must be processed, in the order they are received, as follows".
-    #[inline]
+    // Out of line in wasm32, where that makes the module smaller (and wasm-opt inlines it back).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     fn line<S: Sink + ?Sized>(&mut self, mut line: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if !self.started {
             self.started = true;
