@@ -62,20 +62,21 @@ pub struct Encoder {
 impl Encoder {
     /// A record's head: its tag and number.
     fn record(&mut self, tag: u8, num: u32) {
-        self.buf.push(tag);
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
+        // Written from the end: CR, the digits from the last, the tag; then copied in once.
+        let mut head = [b'\r'; 12];
+        let mut at = head.len() - 1;
         let mut n = num;
         loop {
             at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
+            head[at] = b'0' + (n % 10) as u8;
             n /= 10;
             if n == 0 {
                 break;
             }
         }
-        self.buf.extend_from_slice(&digits[at..]);
-        self.buf.push(b'\r');
+        at -= 1;
+        head[at] = tag;
+        self.buf.extend_from_slice(&head[at..]);
     }
 
     /// Fields of the record begun last.
