@@ -33,7 +33,9 @@ export function defineSource(exports) {
   // only after the library was imported.
   let encoder;
   let decoder;
-  const { memory, esw_scratch, esw_out, esw_new, esw_input, esw_response, esw_state, esw_last_id, esw_retry, esw_free } = exports;
+  // The exports' one-letter names (src/ffi.rs), as the Rust functions are called.
+  const { memory, s: esw_scratch, o: esw_out, n: esw_new, i: esw_input, r: esw_response } = exports;
+  const { t: esw_state, l: esw_last_id, y: esw_retry, f: esw_free } = exports;
 
   /** Copies byte arrays into the scratch buffer, one after the other. */
   function write(...parts) {

@@ -313,54 +313,57 @@ fn with<R>(f: impl FnOnce(&mut Sources) -> R) -> R {
     f(unsafe { &mut *SOURCES.0.get() })
 }
 
+// The exports have one-letter names (each Rust name costs its length in the module and in
+// js/driver.js, which gives them back their Rust names).
+
 /// Where to write `len` bytes of input.
-#[no_mangle]
+#[export_name = "s"]
 pub extern "C" fn esw_scratch(len: usize) -> *mut u8 {
     with(|s| s.scratch(len).as_mut_ptr())
 }
 
 /// Where the last call's output records are.
-#[no_mangle]
+#[export_name = "o"]
 pub extern "C" fn esw_out() -> *const u8 {
     with(|s| s.out.buf.as_ptr())
 }
 
 /// See [`Sources::create`].
-#[no_mangle]
+#[export_name = "n"]
 pub extern "C" fn esw_new(ncfg: usize, id_len: usize) -> u32 {
     with(|s| s.create(ncfg, id_len))
 }
 
 /// See [`Sources::input`].
-#[no_mangle]
+#[export_name = "i"]
 pub extern "C" fn esw_input(handle: u32, now: f64, kind: u32, arg: usize) -> usize {
     with(|s| s.input(handle, now, kind, arg))
 }
 
 /// See [`Sources::response`].
-#[no_mangle]
+#[export_name = "r"]
 pub extern "C" fn esw_response(handle: u32, now: f64, status: u32, ct_len: i32, retry_after: f64) -> usize {
     with(|s| s.response(handle, now, status, ct_len, retry_after))
 }
 
 /// See [`Sources::last_event_id`].
-#[no_mangle]
+#[export_name = "l"]
 pub extern "C" fn esw_last_id(handle: u32) -> usize {
     with(|s| s.last_event_id(handle))
 }
 
 /// See [`Sources::reconnection_time`].
-#[no_mangle]
+#[export_name = "y"]
 pub extern "C" fn esw_retry(handle: u32) -> f64 {
     with(|s| s.reconnection_time(handle))
 }
 
-#[no_mangle]
+#[export_name = "t"]
 pub extern "C" fn esw_state(handle: u32) -> u32 {
     with(|s| s.ready_state(handle))
 }
 
-#[no_mangle]
+#[export_name = "f"]
 pub extern "C" fn esw_free(handle: u32) {
     with(|s| s.free(handle))
 }
