@@ -280,10 +280,9 @@ impl State {
     #[inline]
     fn dispatch<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         // Step 1: the last event ID is updated even when no event is dispatched.
-        if self.last_event_id != self.id_buffer {
-            self.last_event_id.clear();
-            self.last_event_id.extend_from_slice(&self.id_buffer);
-        }
+        // (Copied unconditionally: ids are short, and a comparison first costs more code.)
+        self.last_event_id.clear();
+        self.last_event_id.extend_from_slice(&self.id_buffer);
         // Step 2: an empty data buffer dispatches nothing.
         if self.data.is_empty() {
             self.event_type.clear();
