@@ -521,6 +521,14 @@ test('7 page: onopen/onmessage/onerror are settable, replaceable, null-able, and
   assert.deepEqual(ours, native);
 });
 
+test('7 page: microtasks a listener queues run before the next event, and nothing comes after close(), as native', T, async () => {
+  const args = { url: `${server.origin}/sse/messages?n=6&hold=1` };
+  const [ours, native] = await Promise.all([inPage('ours', 'microtasks', args), inPage('native', 'microtasks', args)]);
+  const each = (i) => [`${i}`, `${i}:micro`, `${i}:then`, `${i}:await`];
+  assert.deepEqual(native, { order: ['open', 'open:micro', ...each(0), ...each(1), ...each(2), ...each(3)] }, 'native order');
+  assert.deepEqual(ours, native);
+});
+
 // ---------------------------------------------------------------------------------------------
 // 8. Documented limit: our events are synthetic, so isTrusted is false (README says so).
 

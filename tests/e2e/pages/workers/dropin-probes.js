@@ -314,12 +314,45 @@
     });
   }
 
+  /**
+   * The order of events and the microtasks their listeners queue (`queueMicrotask`, a resolved
+   * promise's `then`, an `await` in an async listener): each runs before the next event, as
+   * between native's event tasks; nothing is dispatched after `close()` in the fourth message.
+   */
+  function microtasks(Impl, { url }) {
+    return new Promise((resolve) => {
+      const es = new Impl(url);
+      const order = [];
+      let n = 0;
+      es.addEventListener('open', () => {
+        order.push('open');
+        queueMicrotask(() => order.push('open:micro'));
+      });
+      es.addEventListener('message', async () => {
+        const i = n++;
+        order.push(`${i}`);
+        queueMicrotask(() => order.push(`${i}:micro`));
+        Promise.resolve().then(() => order.push(`${i}:then`));
+        await null;
+        order.push(`${i}:await`);
+        if (i === 3) {
+          es.close();
+          setTimeout(() => resolve({ order }), 100);
+        }
+      });
+      setTimeout(() => {
+        es.close();
+        resolve({ order, timedOut: true });
+      }, 4000);
+    });
+  }
+
   /** Several traces at once. */
   function traceAll(Impl, { runs }) {
     return Promise.all(runs.map((r) => trace(Impl, r)));
   }
 
-  g.dropinProbes = { trace, traceAll, construct, constructAll, shape, idl, handlers, trusted, sleep };
+  g.dropinProbes = { trace, traceAll, construct, constructAll, shape, idl, handlers, microtasks, trusted, sleep };
 
   /**
    * Answers probe requests in a worker of any kind. Each request is `{probe, impl, args}` with a
