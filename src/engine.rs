@@ -187,8 +187,8 @@ pub struct Engine {
     /// Consecutive failed attempts since the last announced connection.
     failures: u32,
     attempts: u32,
-    /// A forced minimum for the next delay (from `Retry-After`).
-    retry_after: Option<u64>,
+    /// A forced minimum for the next delay (from `Retry-After`); 0 forces none.
+    retry_after: u64,
     last_activity: u64,
     inactivity_armed: bool,
     rng: Rng,
@@ -205,7 +205,7 @@ impl Engine {
             reconnection_time: config.retry.initial_delay,
             failures: 0,
             attempts: 0,
-            retry_after: None,
+            retry_after: 0,
             last_activity: 0,
             inactivity_armed: false,
             rng: Rng::new(config.seed),
@@ -290,7 +290,7 @@ impl Engine {
         #[allow(clippy::manual_contains)]
         let retry = self.config.retry_on_status.iter().any(|&s| s == res.status);
         if retry {
-            self.retry_after = res.retry_after;
+            self.retry_after = res.retry_after.unwrap_or(0);
             self.reestablish(Some(res.status), Some("the server answered with a status configured to retry"), out);
         } else if res.status != 200 {
             // spec: a status other than 200 fails the connection.
@@ -354,11 +354,8 @@ impl Engine {
         self.phase = Phase::Waiting;
         self.state = ReadyState::Connecting;
         out.action(Action::Error(ErrorInfo { ready_state: ReadyState::Connecting, status, message, will_retry: true }));
-        let mut delay = self.config.retry.delay(self.reconnection_time, self.failures, self.rng.next_f64());
-        if let Some(at_least) = self.retry_after.take() {
-            delay = delay.max(at_least);
-        }
-        out.action(Action::SetTimer(Timer::Reconnect, delay));
+        let delay = self.config.retry.delay(self.reconnection_time, self.failures, self.rng.next_f64());
+        out.action(Action::SetTimer(Timer::Reconnect, delay.max(core::mem::take(&mut self.retry_after))));
     }
 
     /// spec: fail the connection (readyState CLOSED, error event, no reconnection).
