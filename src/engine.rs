@@ -302,12 +302,8 @@ impl Engine {
 
     fn body<O: Output + ?Sized>(&mut self, now: u64, bytes: &[u8], out: &mut O) {
         self.last_activity = now;
-        let mut sink = Forward { out, retry: None };
-        let result = self.parser.feed(bytes, &mut sink);
-        if let Some(ms) = sink.retry {
-            self.reconnection_time = ms;
-        }
-        if let Err(err) = result {
+        let mut sink = Forward { out, reconnection_time: &mut self.reconnection_time };
+        if let Err(err) = self.parser.feed(bytes, &mut sink) {
             out.action(Action::Abort);
             self.fail(Some(200), Some(err.message()), out);
         }
@@ -394,7 +390,7 @@ impl Engine {
 /// Bridges parser callbacks to engine actions.
 struct Forward<'a, O: Output + ?Sized> {
     out: &'a mut O,
-    retry: Option<u64>,
+    reconnection_time: &'a mut u64,
 }
 
 impl<O: Output + ?Sized> parser::Sink for Forward<'_, O> {
@@ -404,7 +400,7 @@ impl<O: Output + ?Sized> parser::Sink for Forward<'_, O> {
     }
     fn retry(&mut self, ms: u64) {
         // spec: set the event stream's reconnection time.
-        self.retry = Some(ms);
+        *self.reconnection_time = ms;
     }
     fn comment(&mut self, text: &[u8]) {
         self.out.action(Action::Comment(text));
