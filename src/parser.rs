@@ -347,19 +347,22 @@ fn find_colon(bytes: &[u8]) -> Option<usize> {
 /// spec: a `retry` value counts only if it consists of ASCII digits; huge values saturate.
 /// An empty value is ignored, as every browser does.
 pub fn parse_retry(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+    if value.is_empty() {
         return None;
     }
     // Saturating by hand: a 64-bit overflow check costs a 128-bit multiply routine in wasm32.
     const CAP: u64 = u64::MAX / 10;
-    Some(value.iter().fold(0u64, |n, d| {
-        let d = u64::from(d - b'0');
-        if n > CAP || (n == CAP && d > u64::MAX % 10) {
-            u64::MAX
-        } else {
-            n * 10 + d
+    // One pass: checking the digits first and then folding them costs a second loop.
+    let mut n = 0u64;
+    for &b in value {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
         }
-    }))
+        let d = u64::from(d);
+        n = if n > CAP || (n == CAP && d > u64::MAX % 10) { u64::MAX } else { n * 10 + d };
+    }
+    Some(n)
 }
 
 /// A [`Sink`] that keeps everything as owned values: for tests and simple callers.
