@@ -410,14 +410,17 @@ impl<O: Output + ?Sized> parser::Sink for Forward<'_, O> {
 /// The MIME type's essence is `text/event-stream` (parameters such as `charset` are ignored:
 /// the body is always UTF-8).
 pub fn is_event_stream(content_type: &[u8]) -> bool {
-    let end = content_type.iter().position(|&c| c == b';').unwrap_or(content_type.len());
-    let mut essence = &content_type[..end];
     // HTTP whitespace (not form feed, which `trim_ascii` would drop too).
-    while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = essence {
-        essence = rest;
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut rest = content_type;
+    while let [c, r @ ..] = rest {
+        if !ws(c) {
+            break;
+        }
+        rest = r;
     }
-    while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = essence {
-        essence = rest;
-    }
-    essence.eq_ignore_ascii_case(b"text/event-stream")
+    // The essence is the type then only whitespace up to the first `;` (which the type lacks):
+    // three scans instead of finding the `;` and trimming both ends.
+    let (essence, tail) = rest.split_at(rest.len().min(17));
+    essence.eq_ignore_ascii_case(b"text/event-stream") && tail.iter().take_while(|&&c| c != b';').all(ws)
 }
