@@ -155,22 +155,28 @@ impl Parser {
                 chunk = rest;
             }
         }
-        while let Some(i) = find_eol(chunk) {
-            let result = self.check_line_len(self.line.len() + i).and_then(|()| {
-                // A line within the chunk is read in place; one begun in an earlier chunk is
-                // completed in the line buffer.
-                let line = if self.line.is_empty() {
-                    &chunk[..i]
-                } else {
-                    self.line.extend_from_slice(&chunk[..i]);
-                    &self.line[..]
-                };
-                self.state.line(line, sink)
-            });
+        let result = loop {
+            let eol = find_eol(chunk);
+            // One length check for a whole line and for the unterminated tail.
+            if let Err(err) = self.check_line_len(self.line.len() + eol.unwrap_or(chunk.len())) {
+                break Err(err);
+            }
+            let Some(i) = eol else {
+                self.line.extend_from_slice(chunk);
+                break Ok(());
+            };
+            // A line within the chunk is read in place; one begun in an earlier chunk is
+            // completed in the line buffer.
+            let line = if self.line.is_empty() {
+                &chunk[..i]
+            } else {
+                self.line.extend_from_slice(&chunk[..i]);
+                &self.line[..]
+            };
+            let result = self.state.line(line, sink);
             self.line.clear();
-            if let Err(err) = result {
-                self.failed = Some(err);
-                return Err(err);
+            if result.is_err() {
+                break result;
             }
             let mut next = i + 1;
             if chunk[i] == b'\r' {
@@ -181,15 +187,11 @@ impl Parser {
                 }
             }
             chunk = &chunk[next..];
+        };
+        if let Err(err) = result {
+            self.failed = Some(err);
         }
-        if !chunk.is_empty() {
-            if let Err(err) = self.check_line_len(self.line.len() + chunk.len()) {
-                self.failed = Some(err);
-                return Err(err);
-            }
-            self.line.extend_from_slice(chunk);
-        }
-        Ok(())
+        result
     }
 
     /// Ends the stream: an unterminated line or event is dropped, as the spec requires.
