@@ -89,6 +89,10 @@ impl Encoder {
 }
 
 impl Output for Encoder {
+    // Inlined into each of the engine's calls, which name their action: each becomes its own
+    // few calls of `record` and `fields`, not an action written to memory and matched again
+    // (0.6 KB less wasm, 0.2 KB deflated).
+    #[inline(always)]
     fn action(&mut self, action: Action<'_>) {
         match action {
             Action::Message(event) => {
