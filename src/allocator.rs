@@ -17,9 +17,8 @@ const MIN: usize = 8;
 struct State {
     /// Head of each class's free list (class k holds blocks of 2^k bytes); 0 is empty.
     free: [usize; usize::BITS as usize],
-    /// Next unused byte and the end of memory.
+    /// Next unused byte (0 until the first block is carved).
     top: usize,
-    end: usize,
 }
 
 pub struct Classes(UnsafeCell<State>);
@@ -28,7 +27,7 @@ pub struct Classes(UnsafeCell<State>);
 unsafe impl Sync for Classes {}
 
 #[global_allocator]
-static ALLOC: Classes = Classes(UnsafeCell::new(State { free: [0; usize::BITS as usize], top: 0, end: 0 }));
+static ALLOC: Classes = Classes(UnsafeCell::new(State { free: [0; usize::BITS as usize], top: 0 }));
 
 /// The class of a layout: its size rounded up to a power of two at least its alignment.
 fn class(layout: &Layout) -> Option<usize> {
@@ -49,21 +48,19 @@ unsafe impl GlobalAlloc for Classes {
             s.free[k] = unsafe { *(head as *const usize) };
             return head as *mut u8;
         }
-        if s.end == 0 {
+        // Only this allocator grows the memory, so its size is where the blocks end (read, not
+        // kept: one field less to start and to update).
+        let end = wasm32::memory_size(0) * PAGE;
+        if s.top == 0 {
             // The linker's data and stack end below the memory's current size: start above it.
-            s.end = wasm32::memory_size(0) * PAGE;
-            s.top = s.end;
+            s.top = end;
         }
         let size = 1usize << k;
         let align = size.min(PAGE).max(layout.align());
         let Some(start) = s.top.checked_add(align - 1).map(|t| t & !(align - 1)) else { return ptr::null_mut() };
         let Some(stop) = start.checked_add(size) else { return ptr::null_mut() };
-        if stop > s.end {
-            let pages = (stop - s.end).div_ceil(PAGE);
-            if wasm32::memory_grow(0, pages) == usize::MAX {
-                return ptr::null_mut();
-            }
-            s.end += pages * PAGE;
+        if stop > end && wasm32::memory_grow(0, (stop - end).div_ceil(PAGE)) == usize::MAX {
+            return ptr::null_mut();
         }
         s.top = stop;
         start as *mut u8
