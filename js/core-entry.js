@@ -31,27 +31,14 @@ function unpack() {
   return bytes;
 }
 
-/** The instantiated module: inflated as it compiles, or from `raw()` without DecompressionStream. */
+/** The instantiated module: inflated, or from `raw()` without DecompressionStream. */
 async function instantiate(raw) {
   if (typeof DecompressionStream !== 'function') {
     if (raw) return WebAssembly.instantiate(await raw());
     throw new Error('this runtime lacks DecompressionStream; use the npm build (eventsource-wasm) instead');
   }
   const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
-  if (typeof WebAssembly.instantiateStreaming === 'function') {
-    try {
-      return await WebAssembly.instantiateStreaming(new Response(inflated, { headers: { 'content-type': 'application/wasm' } }));
-    } catch {
-      // Some runtimes refuse a constructed Response; fall through with a fresh stream.
-      return instantiateBuffered();
-    }
-  }
-  return instantiateBuffered();
-}
-
-function instantiateBuffered() {
-  const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
-  return new Response(inflated).arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes));
+  return WebAssembly.instantiate(await new Response(inflated).arrayBuffer());
 }
 
 /**
