@@ -203,10 +203,9 @@ function report(err) {
   });
 }
 
-function define(target, props, enumerable = true) {
-  for (const [name, value] of Object.entries(props)) {
-    Object.defineProperty(target, name, { value, enumerable, writable: false, configurable: false });
-  }
+/** Read-only, enumerable, non-configurable properties (as defineProperty's defaults leave them). */
+function define(target, props) {
+  for (const [name, value] of Object.entries(props)) Object.defineProperty(target, name, { value, enumerable: true });
 }
 
 /** The stream EventSource.fromReadableStream() hands to the constructor it calls. */
@@ -612,11 +611,7 @@ export function defineEventSource(loadSource, loadShared) {
           } else {
             this.#readyState = item.state;
             const event = new Event('error');
-            Object.defineProperties(event, {
-              code: { value: item.status || undefined, enumerable: true },
-              message: { value: item.message, enumerable: true },
-              willRetry: { value: item.willRetry, enumerable: true },
-            });
+            define(event, { code: item.status || undefined, message: item.message, willRetry: item.willRetry });
             if (item.state === CLOSED) {
               this.#release();
               this.#endIterators();
