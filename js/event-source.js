@@ -13,7 +13,6 @@ const ET = EventTarget.prototype;
 const addListener = ET.addEventListener;
 const removeListener = ET.removeEventListener;
 const dispatch = ET.dispatchEvent;
-const HANDLERS = ['open', 'message', 'error'];
 
 /**
  * A MessageEvent at a fraction of `new MessageEvent(type, init)`'s cost: an Event made with
@@ -627,14 +626,14 @@ export function defineEventSource(loadSource, loadShared) {
   }
 
   // WebIDL: constants on the interface and its prototype; attributes are enumerable accessors.
+  // Every string-named member but the constructor (the async iterator is a symbol's).
+  const proto = EventSource.prototype;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name !== 'constructor') Object.defineProperty(proto, name, { enumerable: true });
+  }
   const constants = { CONNECTING, OPEN, CLOSED };
   define(EventSource, constants);
-  define(EventSource.prototype, constants);
-  for (const name of ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime', ...HANDLERS.map((t) => `on${t}`), 'reset', 'close']) {
-    const d = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
-    d.enumerable = true;
-    Object.defineProperty(EventSource.prototype, name, d);
-  }
+  define(proto, constants);
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // Bundlers and minifiers rename classes; native's is called EventSource.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
