@@ -104,15 +104,22 @@ export function defineSource(exports) {
             // A run of messages is one batch for the class: type, data, id and the next head.
             const start = i;
             while (f[i + 3] === 'M') i += 4;
-            host.messages(f, start, (i += 3));
+            host.enqueue({ kind: 'm', parts: f, i: start, end: (i += 3) });
           } else if (tag === 'F') {
             const id = f[i++];
             if (state() !== CLOSED) startFetch(num, id);
           } else if (tag === 'E') {
             // No text: the failure JS reported last.
-            host.error(num & 3, num >>> 8, f[i++] || failure, (num & 4) !== 0);
+            host.enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: f[i++] || failure, willRetry: (num & 4) !== 0 });
           } else if (tag === 'A') abort();
-          else if (tag === 'O') host.open(responseUrl);
+          else if (tag === 'O') {
+            // spec: the events' origin is that of the response's final URL.
+            let origin = 'null';
+            try {
+              origin = new URL(responseUrl || host.url).origin;
+            } catch {}
+            host.enqueue({ kind: OPEN, origin });
+          }
           else if (tag === 'R' || tag === 'I') {
             const t = +(tag === 'I');
             clearTimeout(timers[t]);

@@ -419,7 +419,6 @@ export function defineEventSource(loadSource, loadShared) {
 
     #start() {
       const o = this.#options;
-      const self = this;
       const host = {
         url: o.fetchUrl,
         lastEventId: o.lastEventId,
@@ -466,25 +465,13 @@ export function defineEventSource(loadSource, loadShared) {
           }
         },
         retryAfter,
-        // spec: the events' origin is that of the response's final URL.
-        open(url) {
-          let origin = 'null';
-          try {
-            origin = new URL(url || o.fetchUrl).origin;
-          } catch {}
-          self.#enqueue({ kind: OPEN, origin });
-        },
-        // Events as `fields[i..end]`, four fields each: type, data, id and one to skip.
-        messages(fields, i, end) {
-          self.#enqueue({ kind: 'm', parts: fields, i, end });
-        },
-        error(state, status, message, willRetry) {
-          self.#enqueue({ kind: 'e', state, status, message, willRetry });
-        },
+        // What the binding reports, as the items of the queue (events in `parts[i..end]`, four
+        // fields each: type, data, id and one to skip).
+        enqueue: (item) => this.#enqueue(item),
       };
       this.#host = host;
       const fail = (err) =>
-        host.error(CLOSED, 0, `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, false);
+        this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
