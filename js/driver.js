@@ -27,6 +27,22 @@ function field(err, name) {
   }
 }
 
+/**
+ * A `Retry-After` header as a wait in ms: delta-seconds, or an HTTP-date measured on the JS
+ * clock (past dates wait 0); NaN without a usable value.
+ */
+function retryAfter(value) {
+  if (value == null) return NaN;
+  const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
+  return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
+}
+
+/** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
+function hasCors() {
+  const loc = g.location;
+  return !!loc && typeof loc.origin === 'string' && typeof g.process?.versions?.node !== 'string';
+}
+
 /** The `Source` class over an instantiated `ffi` module. */
 export function defineSource(exports) {
   // Made with the first source, not at import: some test setups (older jsdom) add TextDecoder
@@ -51,21 +67,28 @@ export function defineSource(exports) {
   }
 
   return class Source {
-    constructor(host) {
+    /**
+     * A source for the class's normalized options `o`: `request(attempt, lastEventId, signal)`
+     * makes one attempt's request, `enqueue(item)` queues what the class dispatches;
+     * `o.first` is the first request, made by the class before this source existed.
+     */
+    constructor(o, request, enqueue) {
       // ignoreBOM: a U+FEFF that opens a field (an id, say) is text; the stream's own BOM is
       // the parser's business.
       decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
       encoder ??= new TextEncoder();
-      const config = host.config;
+      // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
+      const config = [...o.numbers, Math.random(), ...o.statuses];
       const numbers = new Uint8Array(config.length * 8);
       const view = new DataView(numbers.buffer);
       config.forEach((v, i) => view.setFloat64(i * 8, v, true));
-      const id = encoder.encode(host.lastEventId);
+      const id = encoder.encode(o.lastEventId);
       write(numbers, id);
       let handle = esw_new(config.length, id.length);
       // `once`: a stream given to EventSource.fromReadableStream(): its end or failure closes
       // the source, as nothing could reconnect it.
-      const { probeCors, withCredentials, once } = host;
+      const once = !!o.stream;
+      const probeCors = !o.fetch && !once && hasCors();
       // Bumped on every abort: callbacks of older attempts compare and give up.
       let generation = 0;
       let controller = null;
@@ -104,23 +127,22 @@ export function defineSource(exports) {
             // A run of messages is one batch for the class: type, data, id and the next head.
             const start = i;
             while (f[i + 3] === 'M') i += 4;
-            host.enqueue({ kind: 'm', parts: f, i: start, end: (i += 3) });
+            enqueue({ kind: 'm', parts: f, i: start, end: (i += 3) });
           } else if (tag === 'F') {
             const id = f[i++];
             if (state() !== CLOSED) startFetch(num, id);
           } else if (tag === 'E') {
             // No text: the failure JS reported last.
-            host.enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: f[i++] || failure, willRetry: (num & 4) !== 0 });
+            enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: f[i++] || failure, willRetry: (num & 4) !== 0 });
           } else if (tag === 'A') abort();
           else if (tag === 'O') {
             // spec: the events' origin is that of the response's final URL.
             let origin = 'null';
             try {
-              origin = new URL(responseUrl || host.url).origin;
+              origin = new URL(responseUrl || o.fetchUrl).origin;
             } catch {}
-            host.enqueue({ kind: OPEN, origin });
-          }
-          else if (tag === 'R' || tag === 'I') {
+            enqueue({ kind: OPEN, origin });
+          } else if (tag === 'R' || tag === 'I') {
             const t = +(tag === 'I');
             clearTimeout(timers[t]);
             // The inactivity timer looks one task further: bytes that came while the event loop
@@ -170,19 +192,19 @@ export function defineSource(exports) {
         report(once || field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
       }
 
-      // The host builds the request (URL, headers, the last event ID); this side owns the abort
+      // The class builds the request (URL, headers, the last event ID); this side owns the abort
       // signal and what follows.
       function startFetch(attempt, lastEventId) {
         const gen = generation;
         // The class starts the first request itself, before the wasm source exists
         // (js/event-source.js).
-        const first = attempt === 1 ? host.first : null;
-        host.first = null;
+        const first = attempt === 1 ? o.first : null;
+        o.first = null;
         const c = first ? first.controller : new AbortController();
         let promise;
         try {
           if (first?.error) throw first.error;
-          promise = first ? first.promise : host.fetch(attempt, lastEventId, c.signal);
+          promise = first ? first.promise : request(attempt, lastEventId, c.signal);
         } catch (err) {
           return report(FAILED, field(err, 'message'));
         }
@@ -203,7 +225,7 @@ export function defineSource(exports) {
         const bytes = encoder.encode(type ?? '');
         write(bytes);
         responseUrl = res.url;
-        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, host.retryAfter(headers.get('retry-after'))));
+        exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
         if (!res.body) return end();
         try {
@@ -250,10 +272,10 @@ export function defineSource(exports) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
         keep(NETWORK_ERROR, field(err, 'message'));
         probe = new AbortController();
-        const init = { mode: 'no-cors', cache: 'no-store', credentials: withCredentials ? 'include' : 'same-origin', signal: probe.signal };
+        const init = { mode: 'no-cors', cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
         let answer;
         try {
-          answer = g.fetch(host.url, init);
+          answer = g.fetch(o.fetchUrl, init);
         } catch (e) {
           answer = Promise.reject(e);
         }

@@ -178,22 +178,6 @@ function withParam(url, name, value) {
   return `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
-/**
- * A `Retry-After` header as a wait in ms: delta-seconds, or an HTTP-date measured on the JS
- * clock (past dates wait 0); NaN without a usable value.
- */
-function retryAfter(value) {
-  if (value == null) return NaN;
-  const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
-  return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
-}
-
-/** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
-function hasCors() {
-  const loc = g.location;
-  return !!loc && typeof loc.origin === 'string' && typeof g.process?.versions?.node !== 'string';
-}
-
 /** Reports an unexpected internal error the way an uncaught listener error is reported. */
 function report(err) {
   if (typeof g.reportError === 'function') g.reportError(err);
@@ -236,7 +220,6 @@ export function defineEventSource(loadSource, loadShared) {
     #iterators = null;
     // Listeners on the global object, as [type, listener] pairs.
     #globalListeners = [];
-    #host = null;
     // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
     // after it is freed).
     #last;
@@ -419,63 +402,52 @@ export function defineEventSource(loadSource, loadShared) {
 
     #start() {
       const o = this.#options;
-      const host = {
-        url: o.fetchUrl,
-        lastEventId: o.lastEventId,
-        withCredentials: o.withCredentials,
-        probeCors: !o.fetch && !o.stream && hasCors(),
-        once: !!o.stream,
-        // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
-        config: new Float64Array([...o.numbers, Math.random(), ...o.statuses]),
-        // One attempt's request: the bindings hand over the attempt number, the last event ID
-        // (empty: none) and their abort signal.
-        fetch(attempt, id, signal) {
-          // A stream source's one "response": the binding reads the stream itself.
-          if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
-          let url = o.fetchUrl;
-          // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
-          if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
-          const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
-          // new Headers(promise) would silently send none of the intended headers.
-          if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
-          const headers = new Headers(h);
-          if (o.basicAuth && !headers.has('authorization')) headers.set('Authorization', o.basicAuth);
-          if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-          if (id) {
-            if (o.lastEventIdParam) url = withParam(url, o.lastEventIdParam, id);
-            else headers.set('Last-Event-ID', byteString(id));
-          }
-          const init = {
-            method: o.method,
-            headers,
-            credentials: o.withCredentials ? 'include' : 'same-origin',
-            mode: 'cors',
-            cache: 'no-store',
-            redirect: 'follow',
-            signal,
-          };
-          if (o.body !== undefined) init.body = typeof o.body === 'function' ? o.body(attempt) : o.body;
-          const f = o.fetch ?? g.fetch;
-          if (typeof f !== 'function') throw new TypeError("eventsource-wasm: no fetch() here; pass the 'fetch' option");
-          // The bindings need a real promise, and fetch reports every failure by rejecting.
-          try {
-            return Promise.resolve(f(url, init));
-          } catch (err) {
-            return Promise.reject(err);
-          }
-        },
-        retryAfter,
-        // What the binding reports, as the items of the queue (events in `parts[i..end]`, four
-        // fields each: type, data, id and one to skip).
-        enqueue: (item) => this.#enqueue(item),
+      // One attempt's request: the binding hands over the attempt number, the last event ID
+      // (empty: none) and its abort signal.
+      const request = (attempt, id, signal) => {
+        // A stream source's one "response": the binding reads the stream itself.
+        if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
+        let url = o.fetchUrl;
+        // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
+        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
+        const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
+        // new Headers(promise) would silently send none of the intended headers.
+        if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
+        const headers = new Headers(h);
+        if (o.basicAuth && !headers.has('authorization')) headers.set('Authorization', o.basicAuth);
+        if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
+        if (id) {
+          if (o.lastEventIdParam) url = withParam(url, o.lastEventIdParam, id);
+          else headers.set('Last-Event-ID', byteString(id));
+        }
+        const init = {
+          method: o.method,
+          headers,
+          credentials: o.withCredentials ? 'include' : 'same-origin',
+          mode: 'cors',
+          cache: 'no-store',
+          redirect: 'follow',
+          signal,
+        };
+        if (o.body !== undefined) init.body = typeof o.body === 'function' ? o.body(attempt) : o.body;
+        const f = o.fetch ?? g.fetch;
+        if (typeof f !== 'function') throw new TypeError("eventsource-wasm: no fetch() here; pass the 'fetch' option");
+        // The binding needs a real promise, and fetch reports every failure by rejecting.
+        try {
+          return Promise.resolve(f(url, init));
+        } catch (err) {
+          return Promise.reject(err);
+        }
       };
-      this.#host = host;
+      // What the binding reports, as the items of the queue (events in `parts[i..end]`, four
+      // fields each: type, data, id and one to skip).
+      const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
         this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
-          this.#source = new Source(host);
+          this.#source = new Source(o, request, enqueue);
         } catch (err) {
           return fail(err);
         }
@@ -511,12 +483,12 @@ export function defineEventSource(loadSource, loadShared) {
         // binding takes it over (js/driver.js `startFetch`).
         const first = { controller: new AbortController() };
         try {
-          first.promise = host.fetch(1, o.lastEventId, first.controller.signal);
+          first.promise = request(1, o.lastEventId, first.controller.signal);
           first.promise.catch(() => {});
         } catch (error) {
           first.error = error;
         }
-        host.first = first;
+        o.first = first;
         if (Source) return begin();
         loading.then(begin, fail);
       });
@@ -527,14 +499,15 @@ export function defineEventSource(loadSource, loadShared) {
       this.#shared = null;
       const source = this.#source;
       this.#source = null;
-      const first = this.#host?.first;
+      const o = this.#options;
+      const first = o.first;
       if (first) {
-        this.#host.first = null;
+        o.first = null;
         first.controller.abort();
       }
       for (const [type, listener] of this.#globalListeners) g.removeEventListener(type, listener);
       this.#globalListeners = [];
-      const stream = this.#options.stream;
+      const stream = o.stream;
       // close() cancels the stream, read or not yet.
       if (stream && !stream.locked) stream.cancel().catch(() => {});
       if (source) {
