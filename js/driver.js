@@ -3,17 +3,13 @@
 
 const g = globalThis;
 
-// Input kinds and output tags of src/ffi.rs (`kind`, `tag`).
-const START = 0;
+// Input kinds and output tags of src/ffi.rs (`kind`, `tag`); the class itself gives START (0),
+// ONLINE (6), CLOSE (7), RESET (8) and SUSPEND (9) through `run`.
 const BODY = 1;
 const END = 2;
 const NETWORK_ERROR = 3;
 const FAILED = 4;
 const TIMER = 5;
-const ONLINE = 6;
-const CLOSE = 7;
-const RESET = 8;
-const SUSPEND = 9;
 const OPEN = 1;
 const CLOSED = 2;
 
@@ -296,11 +292,8 @@ export function defineSource(exports) {
         );
       }
 
-      this.start = () => run(START);
-      this.close = () => run(CLOSE);
-      this.online = () => run(ONLINE);
-      this.reset = () => run(RESET);
-      this.suspend = () => run(SUSPEND);
+      // The class's own inputs (js/event-source.js).
+      this.run = run;
       this.lastEventId = () => decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle)));
       this.reconnectionTime = () => esw_retry(handle);
       this.free = () => {

@@ -5,6 +5,12 @@
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
+// The binding's inputs (js/driver.js, src/ffi.rs `kind`).
+const START = 0;
+const ONLINE = 6;
+const CLOSE_INPUT = 7;
+const RESET = 8;
+const SUSPEND = 9;
 
 // Events come from the same realm as the base class, even if a test environment swaps the
 // globals after this module loaded (a foreign Event cannot be dispatched on this target).
@@ -319,7 +325,7 @@ export function defineEventSource(loadSource, loadShared) {
      * stream's bytes can follow; the last event ID and reconnection time stay.
      */
     reset() {
-      this.#source?.reset();
+      this.#source?.run(RESET);
     }
 
     /**
@@ -451,19 +457,19 @@ export function defineEventSource(loadSource, loadShared) {
         } catch (err) {
           return fail(err);
         }
-        const listeners = [['online', () => this.#source?.online()]];
+        const listeners = [['online', () => this.#source?.run(ONLINE)]];
         // Back/forward cache (whatwg/html#12363): the connection is dropped when the page goes
         // in, with no error event (an open fetch would also keep the page out of the cache), and
         // re-established at once, with Last-Event-ID, when the page comes back.
         if (!o.stream && typeof g.document === 'object') {
           listeners.push(
-            ['pagehide', (e) => e.persisted && this.#source?.suspend()],
+            ['pagehide', (e) => e.persisted && this.#source?.run(SUSPEND)],
             [
               'pageshow',
               (e) => {
                 if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
                 this.#readyState = CONNECTING;
-                this.#source.online();
+                this.#source.run(ONLINE);
               },
             ],
           );
@@ -472,7 +478,7 @@ export function defineEventSource(loadSource, loadShared) {
           for (const [type, listener] of listeners) g.addEventListener(type, listener);
           this.#globalListeners = listeners;
         }
-        this.#source.start();
+        this.#source.run(START);
       };
       // After the constructor returns (native starts its fetch in parallel): a microtask, as a
       // timer would add a millisecond or more to every connection's start.
@@ -512,7 +518,7 @@ export function defineEventSource(loadSource, loadShared) {
       if (stream && !stream.locked) stream.cancel().catch(() => {});
       if (source) {
         try {
-          source.close();
+          source.run(CLOSE_INPUT);
           this.#last = [source.lastEventId(), source.reconnectionTime()];
         } finally {
           source.free();
