@@ -57,22 +57,37 @@ function alphabetOf(code) {
   return alphabet;
 }
 
-/** Puts the deflated module into the script, 6 bits per character of `alphabet`. */
-function embed(code, payload, alphabet) {
-  const placeholder = (name) => new RegExp(`(["'\`])@@${name}@@\\1`);
-  for (const name of ['PACKED', 'ALPHABET']) {
-    if (!placeholder(name).test(code)) throw new Error(`bundle: the @@${name}@@ placeholder is missing from the script`);
-  }
-  let text = '';
+/** The payload's 6-bit values, most significant first (the last one padded with zero bits). */
+function sixBits(payload) {
+  const values = [];
   let acc = 0;
   let bits = 0;
   for (const byte of payload) {
     acc = ((acc << 8) | byte) & 0xffff;
     bits += 8;
-    while (bits >= 6) text += alphabet[(acc >> (bits -= 6)) & 63];
+    while (bits >= 6) values.push((acc >> (bits -= 6)) & 63);
   }
-  if (bits) text += alphabet[(acc << (6 - bits)) & 63];
-  return code.replace(placeholder('PACKED'), () => `"${text}"`).replace(placeholder('ALPHABET'), () => `"${alphabet}"`);
+  if (bits) values.push((acc << (6 - bits)) & 63);
+  return values;
+}
+
+/**
+ * Puts the deflated module into the script, 6 bits per character of `alphabet` (most used in the
+ * script first): the payload's most frequent values get the script's most frequent characters,
+ * which gzip codes shortest (about 45 B less than in value order; the loader takes any order).
+ */
+function embed(code, payload, alphabet) {
+  const placeholder = (name) => new RegExp(`(["'\`])@@${name}@@\\1`);
+  for (const name of ['PACKED', 'ALPHABET']) {
+    if (!placeholder(name).test(code)) throw new Error(`bundle: the @@${name}@@ placeholder is missing from the script`);
+  }
+  const values = sixBits(payload);
+  const counts = new Array(64).fill(0);
+  for (const v of values) counts[v]++;
+  const chars = [];
+  [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b).forEach((v, rank) => (chars[v] = alphabet[rank]));
+  const text = values.map((v) => chars[v]).join('');
+  return code.replace(placeholder('PACKED'), () => `"${text}"`).replace(placeholder('ALPHABET'), () => `"${chars.join('')}"`);
 }
 
 // Size report: raw, minified, and gzip -9 of the minified file, by zlib and, where the
