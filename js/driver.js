@@ -1,7 +1,7 @@
 // The binding of every JS entry: drives the engine of the plain C-ABI wasm (src/ffi.rs, no
 // wasm-bindgen glue) with fetch streaming, an AbortController and timers.
 
-const g = globalThis;
+import { g } from './event-source.js';
 
 // Input kinds and output tags of src/ffi.rs (`kind`, `tag`); the class itself gives START (0),
 // ONLINE (6), CLOSE (7), RESET (8) and SUSPEND (9) through `run`.

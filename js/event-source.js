@@ -45,7 +45,8 @@ function message(type, data, origin, lastEventId) {
   return event;
 }
 
-const g = globalThis;
+// The global object (js/driver.js and js/script.js use it too).
+export const g = globalThis;
 
 /** The base URL for relative URLs: the document's, else the worker's location; none in Node. */
 function baseURL() {

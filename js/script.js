@@ -5,8 +5,8 @@
 // only shared sources need is `shared.js` beside this file, loaded when the first one is made
 // (where it cannot be loaded, a shared source gets a connection of its own).
 import { create } from './core-entry.js';
+import { g } from './event-source.js';
 
-const g = globalThis;
 const script = g.document && g.document.currentScript;
 // This file's URL: the script element's, or in a worker (importScripts) the first script URL of
 // a stack trace taken while it runs.
