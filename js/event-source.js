@@ -54,7 +54,6 @@ function baseURL() {
   if (doc && typeof doc.baseURI === 'string') return doc.baseURI;
   const loc = g.location;
   if (loc && typeof loc.href === 'string') return loc.href;
-  return undefined;
 }
 
 function syntaxError(url) {
@@ -67,10 +66,10 @@ const FORBIDDEN_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
 
 /** Parses like the URL Standard: rejects what lenient platform parsers percent-encode. */
 function parseURL(url) {
-  const base = baseURL();
   let parsed;
   try {
-    parsed = base === undefined ? new URL(url) : new URL(url, base);
+    // An undefined base is none.
+    parsed = new URL(url, baseURL());
   } catch {
     throw syntaxError(url);
   }
