@@ -49,17 +49,10 @@ export function defineSource(exports) {
   const { memory, s: esw_scratch, o: esw_out, n: esw_new, i: esw_input, r: esw_response } = exports;
   const { t: esw_state, l: esw_last_id, y: esw_retry, f: esw_free } = exports;
 
-  /** Copies byte arrays into the scratch buffer, one after the other. */
-  function write(...parts) {
-    let total = 0;
-    for (const p of parts) total += p.length;
-    const at = esw_scratch(total);
-    const mem = new Uint8Array(memory.buffer, at, total);
-    let i = 0;
-    for (const p of parts) {
-      mem.set(p, i);
-      i += p.length;
-    }
+  /** Copies bytes into the scratch buffer (made first: it may grow the memory). */
+  function write(bytes) {
+    const at = esw_scratch(bytes.length);
+    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
   }
 
   return class Source {
@@ -75,11 +68,11 @@ export function defineSource(exports) {
       encoder ??= new TextEncoder();
       // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
       const config = [...o.numbers, Math.random(), ...o.statuses];
-      const numbers = new Uint8Array(config.length * 8);
-      const view = new DataView(numbers.buffer);
+      // The numbers as little-endian f64, then the last event ID's UTF-8.
+      const view = new DataView(new ArrayBuffer(config.length * 8));
       config.forEach((v, i) => view.setFloat64(i * 8, v, true));
       const id = encoder.encode(o.lastEventId);
-      write(numbers, id);
+      write(new Uint8Array([...new Uint8Array(view.buffer), ...id]));
       let handle = esw_new(config.length, id.length);
       // `once`: a stream given to EventSource.fromReadableStream(): its end or failure closes
       // the source, as nothing could reconnect it.
