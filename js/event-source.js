@@ -390,20 +390,14 @@ export function defineEventSource(loadSource, loadShared) {
     #setHandler(type, value) {
       const v = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
       this.#handlers[type] = v;
-      if (v === null) {
-        if (this.#wrappers[type]) {
-          removeListener.call(this, type, this.#wrappers[type]);
-          this.#wrappers[type] = null;
-        }
-      } else if (!this.#wrappers[type]) {
-        const self = this;
-        this.#wrappers[type] = function (event) {
-          const h = self.#handlers[type];
-          if (typeof h === 'function') return h.call(self, event);
-          throw new TypeError(`The 'on${type}' handler is not callable.`);
-        };
-        addListener.call(this, type, this.#wrappers[type]);
-      }
+      // One listener per type, made once: adding it while it is listening and removing it
+      // while it is not do nothing (DOM), and once removed it is added again at the end.
+      const wrapper = (this.#wrappers[type] ??= (event) => {
+        const h = this.#handlers[type];
+        if (typeof h === 'function') return h.call(this, event);
+        throw new TypeError(`The 'on${type}' handler is not callable.`);
+      });
+      (v === null ? removeListener : addListener).call(this, type, wrapper);
     }
 
     #start() {
