@@ -352,18 +352,16 @@ export function defineEventSource(loadSource, loadShared) {
       this.#readyState = CLOSED;
       this.#queue.length = 0;
       this.#release();
-      this.#endIterators();
     }
 
     /** Yields every MessageEvent (any type) until close(); leaving the loop closes the source. */
     [Symbol.asyncIterator]() {
       const pending = [];
       const waiting = [];
-      const it = {
-        push: (ev) => (waiting.length ? waiting.shift()({ value: ev, done: false }) : pending.push(ev)),
-        end: () => {
-          while (waiting.length) waiting.shift()({ value: undefined, done: true });
-        },
+      // Given an event, hands it to a waiting next() or keeps it; given none, ends the waits.
+      const it = (ev) => {
+        if (ev) waiting.length ? waiting.shift()({ value: ev, done: false }) : pending.push(ev);
+        else while (waiting.length) waiting.shift()({ value: undefined, done: true });
       };
       (this.#iterators ??= new Set()).add(it);
       const self = this;
@@ -375,7 +373,7 @@ export function defineEventSource(loadSource, loadShared) {
         },
         return(value) {
           self.#iterators?.delete(it);
-          it.end();
+          it();
           self.close();
           return Promise.resolve({ value, done: true });
         },
@@ -494,6 +492,7 @@ export function defineEventSource(loadSource, loadShared) {
       });
     }
 
+    // Lets go of the connection, the page's listeners and the stream; ends the iterators.
     #release() {
       this.#shared?.leave();
       this.#shared = null;
@@ -518,11 +517,8 @@ export function defineEventSource(loadSource, loadShared) {
           source.free();
         }
       }
-    }
-
-    #endIterators() {
-      if (!this.#iterators) return;
-      for (const it of this.#iterators) it.end();
+      // The async iterators end.
+      if (this.#iterators) for (const it of this.#iterators) it();
       this.#iterators = null;
     }
 
@@ -556,7 +552,7 @@ export function defineEventSource(loadSource, loadShared) {
               item.i = i + 4;
               const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
               dispatch.call(this, event);
-              if (this.#iterators) for (const it of this.#iterators) it.push(event);
+              if (this.#iterators) for (const it of this.#iterators) it(event);
               await null;
             }
             if (item.i >= end) queue.shift();
@@ -573,7 +569,6 @@ export function defineEventSource(loadSource, loadShared) {
             define(event, { code: item.status || undefined, message: item.message, willRetry: item.willRetry });
             if (item.state === CLOSED) {
               this.#release();
-              this.#endIterators();
             }
             dispatch.call(this, event);
           }
