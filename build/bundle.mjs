@@ -9,7 +9,10 @@ mkdirSync(out, { recursive: true });
 cpSync('pkg-template', out, { recursive: true });
 cpSync('LICENSE', `${out}/LICENSE`);
 
+// esbuild's syntax minification before terser's: its `const` to `let` lets terser join the
+// declarations (about 25 B less gzipped; esbuild fails the build on any assignment to a const).
 const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
+const syntax = { ...common, minifySyntax: true };
 const terse = async (code, module) =>
   (await minify(code, { ecma: 2022, module, compress: { passes: 3 }, mangle: true, format: { comments: false } })).code;
 const payload = readFileSync('target/wasm-core/eventsource_wasm_core.wasm.deflate');
@@ -21,7 +24,7 @@ const payload = readFileSync('target/wasm-core/eventsource_wasm_core.wasm.deflat
  * placeholders.
  */
 async function embedded(entry, format, external = []) {
-  const built = await build({ ...common, entryPoints: [entry], format, external, write: false, outfile: 'out.js' });
+  const built = await build({ ...syntax, entryPoints: [entry], format, external, write: false, outfile: 'out.js' });
   const code = built.outputFiles[0].text;
   const module = format === 'esm';
   return terse(embed(code, payload, alphabetOf(await terse(code, module))), module);
