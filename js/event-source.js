@@ -545,32 +545,25 @@ export function defineEventSource(loadSource, loadShared) {
           }
           const item = queue[0];
           if (item.kind === 'm') {
-            const { parts, end } = item;
-            const origin = this.#origin;
-            while (item.i < end && this.#readyState !== CLOSED) {
-              const i = item.i;
-              item.i = i + 4;
-              const event = message(parts[i] || 'message', parts[i + 1], origin, parts[i + 2]);
-              dispatch.call(this, event);
-              if (this.#iterators) for (const it of this.#iterators) it(event);
-              await null;
-            }
-            if (item.i >= end) queue.shift();
-            continue;
-          }
-          queue.shift();
-          if (item.kind === OPEN) {
-            this.#origin = item.origin;
-            this.#readyState = OPEN;
-            dispatch.call(this, new Event('open'));
-          } else {
-            this.#readyState = item.state;
-            const event = new Event('error');
-            define(event, { code: item.status || undefined, message: item.message, willRetry: item.willRetry });
-            if (item.state === CLOSED) {
-              this.#release();
-            }
+            // One event of the run per turn (never an empty run: both its makers check).
+            const { parts, i } = item;
+            if ((item.i += 4) >= item.end) queue.shift();
+            const event = message(parts[i] || 'message', parts[i + 1], this.#origin, parts[i + 2]);
             dispatch.call(this, event);
+            if (this.#iterators) for (const it of this.#iterators) it(event);
+          } else {
+            queue.shift();
+            if (item.kind === OPEN) {
+              this.#origin = item.origin;
+              this.#readyState = OPEN;
+              dispatch.call(this, new Event('open'));
+            } else {
+              this.#readyState = item.state;
+              const event = new Event('error');
+              define(event, { code: item.status || undefined, message: item.message, willRetry: item.willRetry });
+              if (item.state === CLOSED) this.#release();
+              dispatch.call(this, event);
+            }
           }
           await null;
         }
