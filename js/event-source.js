@@ -214,7 +214,6 @@ export function defineEventSource(loadSource, loadShared) {
 
   class EventSource extends EventTarget {
     #url;
-    #withCredentials;
     #readyState = CONNECTING;
     #origin = '';
     #options;
@@ -240,9 +239,8 @@ export function defineEventSource(loadSource, loadShared) {
       // WebIDL USVString: template conversion (throws on symbols), lone surrogates to U+FFFD.
       const stream = givenStream;
       givenStream = null;
-      let str = `${url}`;
-      if (typeof str.toWellFormed === 'function') str = str.toWellFormed();
-      this.#url = parseURL(str);
+      const str = `${url}`;
+      this.#url = parseURL(str.toWellFormed?.() ?? str);
       const options = normalize(eventSourceInitDict);
       // fetch() refuses URLs with credentials: send them as Basic authorization instead.
       const target = new URL(this.#url);
@@ -261,7 +259,6 @@ export function defineEventSource(loadSource, loadShared) {
       options.fetchUrl = target.href;
       options.stream = stream;
       this.#last = [options.lastEventId, options.numbers[1]];
-      this.#withCredentials = options.withCredentials;
       this.#options = options;
       if (!options.shared) return this.#start();
       // js/shared.js, loaded on demand; `start` opens this instance's own connection when it leads.
@@ -287,7 +284,7 @@ export function defineEventSource(loadSource, loadShared) {
       return this.#url;
     }
     get withCredentials() {
-      return this.#withCredentials;
+      return this.#options.withCredentials;
     }
     get readyState() {
       return this.#readyState;
@@ -338,12 +335,9 @@ export function defineEventSource(loadSource, loadShared) {
       const fail = (why) => new TypeError(`Failed to execute 'fromReadableStream' on 'EventSource': ${why}.`);
       if (typeof stream?.getReader !== 'function') throw fail("parameter 1 is not of type 'ReadableStream'");
       if (stream.locked) throw fail('the stream is locked');
+      // The constructor takes it (and clears it) before anything there can throw.
       givenStream = stream;
-      try {
-        return new EventSource('about:event-stream');
-      } finally {
-        givenStream = null;
-      }
+      return new EventSource('about:event-stream');
     }
 
     /** spec: close(): abort any fetch, set readyState to CLOSED; no event is fired. */
