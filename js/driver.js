@@ -4,12 +4,13 @@
 import { g } from './event-source.js';
 
 // Input kinds and output tags of src/ffi.rs (`kind`, `tag`); the class itself gives START (0),
-// ONLINE (6), CLOSE (7), RESET (8) and SUSPEND (9) through `run`.
+// ONLINE (6), RESET (8) and SUSPEND (9) through `run`.
 const BODY = 1;
 const END = 2;
 const NETWORK_ERROR = 3;
 const FAILED = 4;
 const TIMER = 5;
+const CLOSE = 7;
 const OPEN = 1;
 const CLOSED = 2;
 
@@ -287,11 +288,17 @@ export function defineSource(exports) {
 
       // The class's own inputs (js/event-source.js).
       this.run = run;
-      this.lastEventId = () => decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle)));
-      this.reconnectionTime = () => esw_retry(handle);
-      this.free = () => {
-        esw_free(handle);
-        handle = 0;
+      // The last event ID and the reconnection time.
+      this.last = () => [decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle))), esw_retry(handle)];
+      // Closes and frees the engine; returns what `last` did.
+      this.close = () => {
+        try {
+          run(CLOSE);
+          return this.last();
+        } finally {
+          esw_free(handle);
+          handle = 0;
+        }
       };
     }
   };

@@ -8,7 +8,6 @@ const CLOSED = 2;
 // The binding's inputs (js/driver.js, src/ffi.rs `kind`).
 const START = 0;
 const ONLINE = 6;
-const CLOSE_INPUT = 7;
 const RESET = 8;
 const SUSPEND = 9;
 
@@ -292,10 +291,10 @@ export function defineEventSource(loadSource, loadShared) {
     // Proposed (whatwg/html#12272): the last event ID string and the reconnection time in ms,
     // for applications that reconnect on their own.
     get lastEventId() {
-      return this.#source ? this.#source.lastEventId() : this.#last[0];
+      return (this.#source?.last() ?? this.#last)[0];
     }
     get reconnectionTime() {
-      return this.#source ? this.#source.reconnectionTime() : this.#last[1];
+      return (this.#source?.last() ?? this.#last)[1];
     }
 
     get onopen() {
@@ -340,9 +339,11 @@ export function defineEventSource(loadSource, loadShared) {
       return new EventSource('about:event-stream');
     }
 
-    /** spec: close(): abort any fetch, set readyState to CLOSED; no event is fired. */
+    /**
+     * spec: close(): abort any fetch, set readyState to CLOSED; no event is fired. Again on a
+     * closed source, each step finds nothing left to do.
+     */
     close() {
-      if (this.#readyState === CLOSED && this.#source === null && this.#queue.length === 0) return;
       this.#readyState = CLOSED;
       this.#queue.length = 0;
       this.#release();
@@ -503,14 +504,7 @@ export function defineEventSource(loadSource, loadShared) {
       const stream = o.stream;
       // close() cancels the stream, read or not yet.
       if (stream && !stream.locked) stream.cancel().catch(() => {});
-      if (source) {
-        try {
-          source.run(CLOSE_INPUT);
-          this.#last = [source.lastEventId(), source.reconnectionTime()];
-        } finally {
-          source.free();
-        }
-      }
+      if (source) this.#last = source.close();
       // The async iterators end.
       if (this.#iterators) for (const it of this.#iterators) it();
       this.#iterators = null;
