@@ -34,10 +34,10 @@ class Fields extends Event {
   source = null;
   ports = PORTS;
 }
-function Prototype() {}
-Prototype.prototype = typeof MessageEvent === 'function' ? MessageEvent.prototype : Fields.prototype;
+// new.target for them: MessageEvent itself (only its prototype is used).
+const Target = typeof MessageEvent === 'function' ? MessageEvent : Fields;
 function message(type, data, origin, lastEventId) {
-  const event = Reflect.construct(Fields, [type], Prototype);
+  const event = Reflect.construct(Fields, [type], Target);
   event.data = data;
   event.origin = origin;
   event.lastEventId = lastEventId;
