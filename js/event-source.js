@@ -23,8 +23,8 @@ const dispatch = ET.dispatchEvent;
  * A MessageEvent at a fraction of `new MessageEvent(type, init)`'s cost: an Event made with
  * MessageEvent.prototype as its prototype (so `instanceof MessageEvent`, `constructor ===
  * MessageEvent` and `[object MessageEvent]` hold as native), whose fields are own properties
- * shadowing the prototype's getters. Declared as class fields, so that the assignments below
- * find own properties instead of those getters.
+ * shadowing the prototype's getters. Declared as class fields, so that the assignments in
+ * `#drain` find own properties instead of those getters.
  */
 const PORTS = Object.freeze([]);
 class Fields extends Event {
@@ -36,13 +36,6 @@ class Fields extends Event {
 }
 // new.target for them: MessageEvent itself (only its prototype is used).
 const Target = typeof MessageEvent === 'function' ? MessageEvent : Fields;
-function message(type, data, origin, lastEventId) {
-  const event = Reflect.construct(Fields, [type], Target);
-  event.data = data;
-  event.origin = origin;
-  event.lastEventId = lastEventId;
-  return event;
-}
 
 // The global object (js/driver.js and js/script.js use it too).
 export const g = globalThis;
@@ -536,7 +529,10 @@ export function defineEventSource(loadSource, loadShared) {
             // One event of the run per turn (never an empty run: both its makers check).
             const { parts, i } = item;
             if ((item.i += 4) >= item.end) queue.shift();
-            const event = message(parts[i] || 'message', parts[i + 1], this.#origin, parts[i + 2]);
+            const event = Reflect.construct(Fields, [parts[i] || 'message'], Target);
+            event.data = parts[i + 1];
+            event.origin = this.#origin;
+            event.lastEventId = parts[i + 2];
             dispatch.call(this, event);
             if (this.#iterators) for (const it of this.#iterators) it(event);
           } else {
