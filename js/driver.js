@@ -36,8 +36,7 @@ function retryAfter(value) {
 
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
-  const loc = g.location;
-  return !!loc && typeof loc.origin === 'string' && typeof g.process?.versions?.node !== 'string';
+  return typeof g.location?.origin === 'string' && typeof g.process?.versions?.node !== 'string';
 }
 
 /** The `Source` class over an instantiated `ffi` module. */

@@ -40,14 +40,6 @@ const Target = typeof MessageEvent === 'function' ? MessageEvent : Fields;
 // The global object (js/driver.js and js/script.js use it too).
 export const g = globalThis;
 
-/** The base URL for relative URLs: the document's, else the worker's location; none in Node. */
-function baseURL() {
-  const doc = g.document;
-  if (doc && typeof doc.baseURI === 'string') return doc.baseURI;
-  const loc = g.location;
-  if (loc && typeof loc.href === 'string') return loc.href;
-}
-
 function syntaxError(url) {
   return new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
 }
@@ -58,10 +50,13 @@ const FORBIDDEN_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
 
 /** Parses like the URL Standard: rejects what lenient platform parsers percent-encode. */
 function parseURL(url) {
+  // The base URL for relative URLs: the document's, else the worker's location; none in Node
+  // (an undefined base is none).
+  const doc = g.document?.baseURI;
+  const base = typeof doc === 'string' ? doc : g.location?.href;
   let parsed;
   try {
-    // An undefined base is none.
-    parsed = new URL(url, baseURL());
+    parsed = new URL(url, typeof base === 'string' ? base : undefined);
   } catch {
     throw syntaxError(url);
   }
