@@ -254,7 +254,8 @@ impl State {
                     }
                 }
                 self.data.extend_from_slice(value);
-                self.data.push(b'\n');
+                // Not `push`: in wasm its own growth path (`grow_one`) costs a function.
+                self.data.extend_from_slice(b"\n");
             }
             b"event" => {
                 self.event_type.clear();
