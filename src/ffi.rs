@@ -191,7 +191,9 @@ impl Sources {
     /// The first `len` bytes of the scratch buffer, grown as needed.
     pub fn scratch(&mut self, len: usize) -> &mut [u8] {
         if self.scratch.len() < len {
-            self.scratch.resize(len, 0);
+            // Not `resize`, which clones all but the last element and moves that one in: 0.1 KB
+            // more wasm.
+            self.scratch.extend(core::iter::repeat(0).take(len - self.scratch.len()));
         }
         &mut self.scratch[..len]
     }
