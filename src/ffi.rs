@@ -224,7 +224,9 @@ impl Sources {
         let engine = Some(Engine::new(options::config(owned, &nums, statuses)));
         let slot = self.engines.iter().position(Option::is_none).unwrap_or(self.engines.len());
         if slot < self.engines.len() {
-            self.engines[slot] = engine;
+            // The slot is `None`: forgetting it drops nothing, and an assignment would call the
+            // engines' drop code for it.
+            core::mem::forget(core::mem::replace(&mut self.engines[slot], engine));
         } else {
             self.engines.push(engine);
         }
