@@ -244,38 +244,37 @@ impl State {
     }
 
     /// spec: "process the field".
+    // Compared with `==`, not matched against the names: a match tests them byte by byte
+    // (0.1 KB more wasm).
     #[inline]
     fn field<S: Sink + ?Sized>(&mut self, name: &[u8], value: &[u8], sink: &mut S) -> Result<(), ParseError> {
-        match name {
-            b"data" => {
-                if let Some(limit) = self.limits.max_event_size {
-                    if self.data.len() + value.len() + 1 > limit {
-                        return Err(ParseError::EventTooLarge { limit });
-                    }
+        if name == b"data" {
+            if let Some(limit) = self.limits.max_event_size {
+                if self.data.len() + value.len() + 1 > limit {
+                    return Err(ParseError::EventTooLarge { limit });
                 }
-                self.data.extend_from_slice(value);
-                // Not `push`: in wasm its own growth path (`grow_one`) costs a function.
-                self.data.extend_from_slice(b"\n");
             }
-            b"event" => {
-                self.event_type.clear();
-                self.event_type.extend_from_slice(value);
-            }
+            self.data.extend_from_slice(value);
+            // Not `push`: in wasm its own growth path (`grow_one`) costs a function.
+            self.data.extend_from_slice(b"\n");
+        } else if name == b"event" {
+            self.event_type.clear();
+            self.event_type.extend_from_slice(value);
+        } else if name == b"id" {
             // spec: an id containing U+0000 NULL is ignored.
             // A plain scan: `contains` would bring core's memchr into the wasm.
             #[allow(clippy::manual_contains)]
-            b"id" if !value.iter().any(|&b| b == 0) => {
+            let nul = value.iter().any(|&b| b == 0);
+            if !nul {
                 self.id_buffer.clear();
                 self.id_buffer.extend_from_slice(value);
             }
-            b"retry" => {
-                if let Some(ms) = parse_retry(value) {
-                    sink.retry(ms);
-                }
+        } else if name == b"retry" {
+            if let Some(ms) = parse_retry(value) {
+                sink.retry(ms);
             }
-            // spec: otherwise the field is ignored.
-            _ => {}
         }
+        // spec: otherwise the field is ignored.
         Ok(())
     }
 
