@@ -348,6 +348,9 @@ fn find_colon(bytes: &[u8]) -> Option<usize> {
 
 /// spec: a `retry` value counts only if it consists of ASCII digits; huge values saturate.
 /// An empty value is ignored, as every browser does.
+// Inlined: out of line (as LLVM left it) its `Option` comes back through memory, and wasm-opt's
+// inlining keeps those loads and stores.
+#[inline]
 pub fn parse_retry(value: &[u8]) -> Option<u64> {
     if value.is_empty() {
         return None;
