@@ -359,7 +359,9 @@ pub fn parse_retry(value: &[u8]) -> Option<u64> {
     const CAP: u64 = u64::MAX / 10;
     // One pass: checking the digits first and then folding them costs a second loop.
     let mut n = 0u64;
-    for &b in value {
+    // `.iter()`: LLVM leaves `IntoIterator::into_iter` on the slice out of line, returning the
+    // iterator through memory.
+    for &b in value.iter() {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
             return None;
