@@ -145,6 +145,8 @@ impl Parser {
     }
 
     /// Parses one chunk. Events complete within it are handed to `sink` before it returns.
+    // `len() == 0` on the buffers: LLVM leaves std's `Vec::is_empty` out of line in wasm32.
+    #[allow(clippy::len_zero)]
     pub fn feed<S: Sink + ?Sized>(&mut self, mut chunk: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if let Some(err) = self.failed {
             return Err(err);
@@ -167,7 +169,7 @@ impl Parser {
             };
             // A line within the chunk is read in place; one begun in an earlier chunk is
             // completed in the line buffer.
-            let line = if self.line.is_empty() {
+            let line = if self.line.len() == 0 {
                 &chunk[..i]
             } else {
                 self.line.extend_from_slice(&chunk[..i]);
@@ -280,19 +282,20 @@ impl State {
 
     /// spec: "dispatch the event".
     #[inline]
+    #[allow(clippy::len_zero)] // As in `feed`.
     fn dispatch<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         // Step 1: the last event ID is updated even when no event is dispatched.
         // (Copied unconditionally: ids are short, and a comparison first costs more code.)
         self.last_event_id.clear();
         self.last_event_id.extend_from_slice(&self.id_buffer);
         // Step 2: an empty data buffer dispatches nothing.
-        if self.data.is_empty() {
+        if self.data.len() == 0 {
             self.event_type.clear();
             return;
         }
         // Step 3: drop the data buffer's final LF.
         let data = &self.data[..self.data.len() - 1];
-        let event_type = if self.event_type.is_empty() { b"message" } else { &self.event_type[..] };
+        let event_type = if self.event_type.len() == 0 { b"message" } else { &self.event_type[..] };
         sink.event(Event { event_type, data, id: &self.last_event_id });
         self.data.clear();
         self.event_type.clear();
