@@ -158,15 +158,15 @@ impl Parser {
             }
         }
         let result = loop {
-            let eol = find_eol(chunk);
+            let i = find_eol(chunk);
             // One length check for a whole line and for the unterminated tail.
-            if let Err(err) = self.check_line_len(self.line.len() + eol.unwrap_or(chunk.len())) {
+            if let Err(err) = self.check_line_len(self.line.len() + i) {
                 break Err(err);
             }
-            let Some(i) = eol else {
+            if i == chunk.len() {
                 self.line.extend_from_slice(chunk);
                 break Ok(());
-            };
+            }
             // A line within the chunk is read in place; one begun in an earlier chunk is
             // completed in the line buffer.
             let line = if self.line.len() == 0 {
@@ -306,22 +306,23 @@ impl State {
 // word-at-a-time scan keeps about 0.6 KB of code out of the module and needs no `simd128`
 // (which browsers from before 2021 and Safari before 16.4 cannot compile).
 
-/// The first CR or LF.
+/// The first CR or LF, or the length if there is none (a plain number: in wasm32 an `Option`
+/// comes back from the function through memory).
 #[cfg(not(target_arch = "wasm32"))]
-fn find_eol(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr2(b'\n', b'\r', bytes)
+fn find_eol(bytes: &[u8]) -> usize {
+    memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len())
 }
 
 #[cfg(target_arch = "wasm32")]
-fn find_eol(bytes: &[u8]) -> Option<usize> {
+fn find_eol(bytes: &[u8]) -> usize {
     swar_find_eol(bytes)
 }
 
-/// The first CR or LF, eight bytes at a time: a byte of `w ^ pattern` is zero where `w` holds
+/// The first CR or LF (the length if none), eight bytes at a time: a byte of `w ^ pattern` is zero where `w` holds
 /// the pattern's byte, and the lowest byte flagged by the zero-byte test is always a true one
 /// (a borrow only flags bytes above it).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn swar_find_eol(bytes: &[u8]) -> Option<usize> {
+fn swar_find_eol(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
@@ -331,11 +332,11 @@ fn swar_find_eol(bytes: &[u8]) -> Option<usize> {
         let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
         let found = zero(w ^ (ONES * u64::from(b'\n'))) | zero(w ^ (ONES * u64::from(b'\r')));
         if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+            return at + (found.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
-    words.remainder().iter().position(|&c| c == b'\n' || c == b'\r').map(|i| at + i)
+    at + words.remainder().iter().take_while(|&&c| c != b'\n' && c != b'\r').count()
 }
 
 /// The first colon.
@@ -442,11 +443,11 @@ mod tests {
                     if at + 1 < len {
                         bytes[at + 1] = b'\r';
                     }
-                    assert_eq!(swar_find_eol(&bytes), Some(at), "len {len}, at {at}");
+                    assert_eq!(swar_find_eol(&bytes), at, "len {len}, at {at}");
                 }
             }
             let none: Vec<u8> = (0..len).map(|i| [0x0b, 0x0e, 0x8a, 0x8d, 0xff, 0][i % 6]).collect();
-            assert_eq!(swar_find_eol(&none), None, "len {len}");
+            assert_eq!(swar_find_eol(&none), len, "len {len}");
         }
     }
 }
