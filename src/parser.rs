@@ -212,9 +212,9 @@ impl Parser {
 
 impl State {
     /// spec: "Lines must be processed, in the order they are received, as follows".
-    // Out of line in wasm32, where that makes the module smaller (and wasm-opt inlines it back).
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
-    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    // Inlined: out of line, its `Result` came back through memory (wasm-opt inlined it back,
+    // keeping the loads and stores).
+    #[inline]
     fn line<S: Sink + ?Sized>(&mut self, mut line: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if !self.started {
             self.started = true;
