@@ -147,6 +147,9 @@ impl Parser {
     /// Parses one chunk. Events complete within it are handed to `sink` before it returns.
     // `len() == 0` on the buffers: LLVM leaves std's `Vec::is_empty` out of line in wasm32.
     #[allow(clippy::len_zero)]
+    // Inlined in wasm32: out of line, its `Result` came back through memory (wasm-opt inlined
+    // it back, keeping the loads and stores).
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn feed<S: Sink + ?Sized>(&mut self, mut chunk: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if let Some(err) = self.failed {
             return Err(err);
