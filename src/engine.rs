@@ -275,6 +275,8 @@ impl Engine {
         }));
     }
 
+    // Inlined: out of line, its `Response` was passed through memory.
+    #[inline]
     fn response<O: Output + ?Sized>(&mut self, now: u64, res: Response<'_>, out: &mut O) {
         self.last_activity = now;
         if res.status == 200 && res.content_type.is_some_and(is_event_stream) {
