@@ -64,19 +64,20 @@ impl Encoder {
     fn record(&mut self, tag: u8, num: u32) {
         // Written from the end: CR, the digits from the last, the tag; then copied in once.
         let mut head = [b'\r'; 12];
-        let mut at = head.len() - 1;
         let mut n = num;
-        loop {
-            at -= 1;
-            head[at] = b'0' + (n % 10) as u8;
+        // A u32 has at most 10 digits: they fill 10 down to at most 1, the tag goes before them
+        // (a loop over those indexes needs no bounds checks).
+        let mut at = 10;
+        for i in (1..11).rev() {
+            head[i] = b'0' + (n % 10) as u8;
             n /= 10;
+            at = i;
             if n == 0 {
                 break;
             }
         }
-        at -= 1;
-        head[at] = tag;
-        self.buf.extend_from_slice(&head[at..]);
+        head[at - 1] = tag;
+        self.buf.extend_from_slice(&head[at - 1..]);
     }
 
     /// Fields of the record begun last.
