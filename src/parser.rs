@@ -166,10 +166,12 @@ impl Parser {
             if let Err(err) = self.check_line_len(self.line.len() + i) {
                 break Err(err);
             }
-            if i == chunk.len() {
+            // The line's end (none: the tail is kept for the next chunk); `get`, not a
+            // comparison with the length, tells the compiler that the slicing below is in bounds.
+            let Some(&eol) = chunk.get(i) else {
                 self.line.extend_from_slice(chunk);
                 break Ok(());
-            }
+            };
             // A line within the chunk is read in place; one begun in an earlier chunk is
             // completed in the line buffer.
             let line = if self.line.len() == 0 {
@@ -184,7 +186,7 @@ impl Parser {
                 break result;
             }
             let mut next = i + 1;
-            if chunk[i] == b'\r' {
+            if eol == b'\r' {
                 match chunk.get(next) {
                     Some(b'\n') => next += 1,
                     Some(_) => {}
