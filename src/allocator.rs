@@ -66,6 +66,8 @@ unsafe impl GlobalAlloc for Classes {
         start as *mut u8
     }
 
+    // Out of line: `Vec` growth (the default `realloc`) and buffer drops each had their own copy.
+    #[inline(never)]
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
         // SAFETY: as in `alloc`; `block` came from `alloc` with this layout, so it is at least
         // MIN bytes and aligned for a usize.

@@ -26,6 +26,8 @@ impl RetryPolicy {
 
     /// The delay before reconnection attempt number `failures` (1 for the first retry after a
     /// failure), starting from `base` ms, with `random` in `[0, 1)`.
+    // Inlined into its one caller (the engine): 5 bytes less of the deflated wasm module.
+    #[inline]
     pub fn delay(&self, base: u64, failures: u32, random: f64) -> u64 {
         let mut delay = base as f64;
         let mult = if self.multiplier.is_finite() && self.multiplier >= 1.0 { self.multiplier } else { 1.0 };
