@@ -197,12 +197,18 @@ fn bytes_at(bytes: &[u8], at: usize, len: usize) -> &[u8] {
 impl Sources {
     /// The first `len` bytes of the scratch buffer, grown as needed.
     pub fn scratch(&mut self, len: usize) -> &mut [u8] {
+        self.grow_scratch(len);
+        &mut self.scratch[..len]
+    }
+
+    /// Grows the scratch buffer to at least `len` bytes (the export hands out only its start:
+    /// a slice would come back through memory).
+    fn grow_scratch(&mut self, len: usize) {
         if self.scratch.len() < len {
             // Not `resize`, which clones all but the last element and moves that one in: 0.1 KB
             // more wasm.
             self.scratch.extend(core::iter::repeat(0).take(len - self.scratch.len()));
         }
-        &mut self.scratch[..len]
     }
 
     /// A new source from the scratch buffer: `ncfg` numbers (f64), the first
@@ -335,7 +341,10 @@ fn with<R>(f: impl FnOnce(&mut Sources) -> R) -> R {
 /// Where to write `len` bytes of input.
 #[export_name = "s"]
 pub extern "C" fn esw_scratch(len: usize) -> *mut u8 {
-    with(|s| s.scratch(len).as_mut_ptr())
+    with(|s| {
+        s.grow_scratch(len);
+        s.scratch.as_mut_ptr()
+    })
 }
 
 /// Where the last call's output records are.
