@@ -80,15 +80,8 @@ impl Encoder {
         self.buf.extend_from_slice(&head[at - 1..]);
     }
 
-    /// Fields of the record begun last.
-    fn fields(&mut self, fields: &[&[u8]]) {
-        for field in fields {
-            self.field(field);
-        }
-    }
-
-    /// A field of the record begun last (a one-field record calls this directly: a slice of
-    /// one built in memory for `fields` costs more wasm).
+    /// A field of the record begun last. Called once per field: a slice of the fields built in
+    /// memory and looped over costs more wasm.
     fn field(&mut self, field: &[u8]) {
         self.buf.extend_from_slice(field);
         // Not `push`: its own growth path (`grow_one`) would be one more function in wasm.
@@ -105,7 +98,11 @@ impl Output for Encoder {
         match action {
             Action::Message(event) => {
                 self.buf.extend_from_slice(b"M\r");
-                self.fields(&options::batch_fields(&event));
+                // Field by field: the array looped over went through memory.
+                let [ty, data, id] = options::batch_fields(&event);
+                self.field(ty);
+                self.field(data);
+                self.field(id);
             }
             Action::Comment(_) => {}
             Action::Fetch(r) => {
