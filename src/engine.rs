@@ -81,10 +81,12 @@ pub struct Response<'a> {
 /// What happened, told to the engine by its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input<'a> {
-    /// Begin the first connection.
-    Start,
+    // Declared first: the other variants' tags then count up in the order of the C ABI's input
+    // kinds (`ffi::kind`), a slightly smaller mapping in wasm.
     /// The fetch resolved with a response head.
     Response(Response<'a>),
+    /// Begin the first connection.
+    Start,
     /// Bytes of the response body.
     Body(&'a [u8]),
     /// The body ended normally.
