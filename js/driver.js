@@ -242,7 +242,7 @@ export function defineSource(exports) {
         // `fetch` or stream) would be misread, so it fails the connection.
         if (Object.prototype.toString.call(chunk) !== '[object Uint8Array]') {
           abort();
-          return report(FAILED, `eventsource-wasm: the response body gave a ${chunk === null ? 'null' : typeof chunk} chunk, not a Uint8Array`);
+          return report(FAILED, `eventsource-wasm: a body chunk was ${chunk === null ? 'null' : typeof chunk}, not a Uint8Array`);
         }
         // The buffer went to the stream with the read and came back with the chunk. A read that
         // filled it found more waiting: the next ones get twice the room, up to 256 KiB (in

@@ -143,7 +143,7 @@ function normalize(init) {
   if (init.shared) {
     // Every instance of a shared connection must make the same request: compared as values.
     const name = typeof headers === 'function' ? 'headers' : fetch ? 'fetch' : body != null && typeof body !== 'string' ? 'body' : '';
-    if (name) throw optionError(name, "cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts)");
+    if (name) throw optionError(name, "cannot be used with 'shared: true': it cannot be shared between contexts");
     // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
     o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
   }
@@ -261,7 +261,7 @@ export function defineEventSource(loadSource, loadShared) {
       loadShared().then(
         ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
         (err) => {
-          g.console?.warn(`eventsource-wasm: shared: true, but its code could not be loaded (${err?.message ?? err}); this source has a connection of its own`);
+          g.console?.warn(`eventsource-wasm: shared.js failed to load (${err?.message ?? err}); this source connects on its own`);
           this.#start();
         },
       );
@@ -424,7 +424,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: its WebAssembly failed to load: ${err?.message ?? err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
