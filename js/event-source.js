@@ -52,11 +52,10 @@ const FORBIDDEN_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
 function parseURL(url) {
   // The base URL for relative URLs: the document's, else the worker's location; none in Node
   // (an undefined base is none).
-  const doc = g.document?.baseURI;
-  const base = typeof doc === 'string' ? doc : g.location?.href;
+  const base = [g.document?.baseURI, g.location?.href].find((b) => typeof b === 'string');
   let parsed;
   try {
-    parsed = new URL(url, typeof base === 'string' ? base : undefined);
+    parsed = new URL(url, base);
   } catch {
     throw syntaxError(url);
   }
@@ -207,7 +206,7 @@ export function defineEventSource(loadSource, loadShared) {
     #source = null;
     #queue = [];
     #pumping = false;
-    #handlers = { open: null, message: null, error: null };
+    #handlers = {};
     #wrappers = {};
     #iterators = null;
     // Listeners on the global object, as [type, listener] pairs.
@@ -286,19 +285,19 @@ export function defineEventSource(loadSource, loadShared) {
     }
 
     get onopen() {
-      return this.#handlers.open;
+      return this.#handlers.open ?? null;
     }
     set onopen(v) {
       this.#setHandler('open', v);
     }
     get onmessage() {
-      return this.#handlers.message;
+      return this.#handlers.message ?? null;
     }
     set onmessage(v) {
       this.#setHandler('message', v);
     }
     get onerror() {
-      return this.#handlers.error;
+      return this.#handlers.error ?? null;
     }
     set onerror(v) {
       this.#setHandler('error', v);
@@ -561,7 +560,7 @@ export function defineEventSource(loadSource, loadShared) {
   const constants = { CONNECTING, OPEN, CLOSED };
   define(EventSource, constants);
   define(proto, constants);
-  Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+  Object.defineProperty(proto, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // Bundlers and minifiers rename classes; native's is called EventSource.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
   // As eventsource 4.1+: tells libraries that this class takes a `fetch` option.
