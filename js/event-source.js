@@ -165,9 +165,7 @@ function byteString(text) {
  */
 function withParam(url, name, value) {
   const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const hash = url.indexOf('#');
-  const head = hash < 0 ? url : url.slice(0, hash);
-  return `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}${hash < 0 ? '' : url.slice(hash)}`;
+  return url.replace(/^[^#]*/, (head) => `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}`);
 }
 
 /** Reports an unexpected internal error the way an uncaught listener error is reported. */
