@@ -79,7 +79,8 @@ function number(options, name, fallback, min = 0) {
   const v = options[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (Number.isNaN(n) || n < min) throw optionError(name, `must be a number >= ${min}`);
+  // NaN too fails the comparison.
+  if (!(n >= min)) throw optionError(name, `must be a number >= ${min}`);
   return n;
 }
 
