@@ -131,14 +131,15 @@ export function defineSource(exports) {
               origin = new URL(responseUrl || o.fetchUrl).origin;
             } catch {}
             enqueue({ kind: OPEN, origin });
-          } else if (tag === 'R' || tag === 'I') {
-            const t = +(tag === 'I');
+          } else {
+            // R and I set the reconnection and the inactivity timer, r and i clear them.
+            const t = +(tag === 'I' || tag === 'i');
             clearTimeout(timers[t]);
             // The inactivity timer looks one task further: bytes that came while the event loop
             // was busy are read first, so a slow page is not taken for a silent server.
             const fire = t ? () => (timers[1] = setTimeout(() => run(TIMER, 1))) : () => run(TIMER, 0);
-            if (state() !== CLOSED) timers[t] = setTimeout(fire, num);
-          } else clearTimeout(timers[+(tag === 'i')]); // r, i
+            if (tag < 'a' && state() !== CLOSED) timers[t] = setTimeout(fire, num);
+          }
         }
       }
 

@@ -422,7 +422,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: its WebAssembly failed to load: ${err?.message ?? err}`, willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err?.message ?? err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
@@ -480,11 +480,8 @@ export function defineEventSource(loadSource, loadShared) {
       const source = this.#source;
       this.#source = null;
       const o = this.#options;
-      const first = o.first;
-      if (first) {
-        o.first = null;
-        first.controller.abort();
-      }
+      o.first?.controller.abort();
+      o.first = null;
       for (const [type, listener] of this.#globalListeners) g.removeEventListener(type, listener);
       this.#globalListeners = [];
       const stream = o.stream;
@@ -492,7 +489,7 @@ export function defineEventSource(loadSource, loadShared) {
       if (stream && !stream.locked) stream.cancel().catch(() => {});
       if (source) this.#last = source.close();
       // The async iterators end.
-      if (this.#iterators) for (const it of this.#iterators) it();
+      this.#iterators?.forEach((it) => it());
       this.#iterators = null;
     }
 
@@ -527,7 +524,7 @@ export function defineEventSource(loadSource, loadShared) {
             event.origin = this.#origin;
             event.lastEventId = parts[i + 2];
             dispatch.call(this, event);
-            if (this.#iterators) for (const it of this.#iterators) it(event);
+            this.#iterators?.forEach((it) => it(event));
           } else {
             queue.shift();
             if (item.kind === OPEN) {
