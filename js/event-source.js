@@ -259,7 +259,7 @@ export function defineEventSource(loadSource, loadShared) {
       loadShared().then(
         ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
         (err) => {
-          g.console?.warn(`eventsource-wasm: shared.js failed to load (${err?.message ?? err}); this source connects on its own`);
+          g.console?.warn(`eventsource-wasm: shared.js failed to load (${err}); this source connects on its own`);
           this.#start();
         },
       );
@@ -422,7 +422,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err?.message ?? err}`, willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
