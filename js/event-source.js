@@ -437,14 +437,8 @@ export function defineEventSource(loadSource, loadShared) {
         if (!o.stream && typeof g.document === 'object') {
           listeners.push(
             ['pagehide', (e) => e.persisted && this.#source?.run(SUSPEND)],
-            [
-              'pageshow',
-              (e) => {
-                if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
-                this.#readyState = CONNECTING;
-                this.#source.run(ONLINE);
-              },
-            ],
+            // (A closed source has no listeners left: #release removes them as it closes.)
+            ['pageshow', (e) => e.persisted && ((this.#readyState = CONNECTING), this.#source.run(ONLINE))],
           );
         }
         if (typeof g.addEventListener === 'function') {
