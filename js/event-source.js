@@ -90,7 +90,7 @@ function number(options, name, fallback, min = 0) {
  */
 function normalize(init) {
   if (init == null) init = {};
-  else if (typeof init !== 'object' && typeof init !== 'function') {
+  else if (Object(init) !== init) {
     throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
   }
   const o = { withCredentials: !!init.withCredentials, method: 'GET', lastEventId: '', statuses: [] };
@@ -367,7 +367,8 @@ export function defineEventSource(loadSource, loadShared) {
     // WebIDL event handler attributes: the listener is added when first set to non-null, keeps
     // its place while replaced, and is removed when set to null.
     #setHandler(type, value) {
-      const v = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
+      // Objects and functions are what Object() returns as they are.
+      const v = Object(value) === value ? value : null;
       this.#handlers[type] = v;
       // One listener per type, made once: adding it while it is listening and removing it
       // while it is not do nothing (DOM), and once removed it is added again at the end.
@@ -503,11 +504,7 @@ export function defineEventSource(loadSource, loadShared) {
     async #drain() {
       const queue = this.#queue;
       try {
-        while (queue.length) {
-          if (this.#readyState === CLOSED) {
-            queue.length = 0;
-            break;
-          }
+        while (queue.length && this.#readyState !== CLOSED) {
           const item = queue[0];
           if (item.kind === 'm') {
             // One event of the run per turn (never an empty run: both its makers check).
@@ -535,6 +532,8 @@ export function defineEventSource(loadSource, loadShared) {
           }
           await null;
         }
+        // Closed: what is left is dropped.
+        queue.length = 0;
       } finally {
         this.#pumping = false;
       }
