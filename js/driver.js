@@ -86,7 +86,6 @@ export function defineSource(exports) {
       // back and forth, instead of a new chunk per read: less garbage on large events. It starts
       // at 64 KiB and grows while reads fill it (see `onChunk`).
       let buffer = null;
-      let probe = null;
       // The final URL of the response announced last, and the details of the last failure
       // reported to the engine (its error event's message).
       let responseUrl = '';
@@ -261,7 +260,7 @@ export function defineSource(exports) {
       function onFetchError(err) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
         keep(NETWORK_ERROR, field(err, 'message'));
-        probe = new AbortController();
+        const probe = new AbortController();
         const init = { mode: 'no-cors', cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
         let answer;
         try {
@@ -272,8 +271,7 @@ export function defineSource(exports) {
         const gen = generation;
         answer.then(
           (res) => {
-            probe?.abort();
-            probe = null;
+            probe.abort();
             if (gen !== generation) return;
             // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
             // (the request may redirect either way) means the failure was the network's, e.g. a
