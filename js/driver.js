@@ -262,14 +262,9 @@ export function defineSource(exports) {
         keep(NETWORK_ERROR, field(err, 'message'));
         const probe = new AbortController();
         const init = { mode: 'no-cors', cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
-        let answer;
-        try {
-          answer = g.fetch(o.fetchUrl, init);
-        } catch (e) {
-          answer = Promise.reject(e);
-        }
         const gen = generation;
-        answer.then(
+        // A fetch that throws rejects.
+        new Promise((resolve) => resolve(g.fetch(o.fetchUrl, init))).then(
           (res) => {
             probe.abort();
             if (gen !== generation) return;
