@@ -29,7 +29,7 @@ function field(err, name) {
  * clock (past dates wait 0); NaN without a usable value.
  */
 function retryAfter(value) {
-  if (value == null) return NaN;
+  // None (null) matches nothing and parses as no date.
   const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
   return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
 }
