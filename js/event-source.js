@@ -389,7 +389,7 @@ export function defineEventSource(loadSource, loadShared) {
         if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
         let url = o.fetchUrl;
         // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
-        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
+        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs work');
         const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
         // new Headers(promise) would silently send none of the intended headers.
         if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
