@@ -33,17 +33,14 @@ function unpack() {
 
 /** The instantiated module: inflated, or from `raw()` without DecompressionStream. */
 async function instantiate(raw) {
-  if (typeof DecompressionStream !== 'function') {
-    if (raw) return WebAssembly.instantiate(await raw());
-    throw new Error('this runtime lacks DecompressionStream; use the npm build (eventsource-wasm) instead');
-  }
+  if (typeof DecompressionStream !== 'function') return WebAssembly.instantiate(await raw());
   const inflated = new Response(unpack()).body.pipeThrough(new DecompressionStream('deflate'));
   return WebAssembly.instantiate(await new Response(inflated).arrayBuffer());
 }
 
 /**
- * The EventSource class; `raw` resolves to the uncompressed module (optional), `loadShared` to
- * js/shared.js (for `shared: true`).
+ * The EventSource class; `raw` resolves to the uncompressed module (or throws why there is
+ * none), `loadShared` to js/shared.js (for `shared: true`).
  */
 export function create(raw, loadShared) {
   return defineEventSource(async () => defineSource((await instantiate(raw)).instance.exports), loadShared);

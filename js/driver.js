@@ -29,7 +29,7 @@ function field(err, name) {
  * clock (past dates wait 0); NaN without a usable value.
  */
 function retryAfter(value) {
-  if (value == null) return NaN;
+  // None (null) matches nothing and parses as no date.
   const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
   return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
 }
@@ -86,7 +86,6 @@ export function defineSource(exports) {
       // back and forth, instead of a new chunk per read: less garbage on large events. It starts
       // at 64 KiB and grows while reads fill it (see `onChunk`).
       let buffer = null;
-      let probe = null;
       // The final URL of the response announced last, and the details of the last failure
       // reported to the engine (its error event's message).
       let responseUrl = '';
@@ -131,14 +130,15 @@ export function defineSource(exports) {
               origin = new URL(responseUrl || o.fetchUrl).origin;
             } catch {}
             enqueue({ kind: OPEN, origin });
-          } else if (tag === 'R' || tag === 'I') {
-            const t = +(tag === 'I');
+          } else {
+            // R and I set the reconnection and the inactivity timer, r and i clear them.
+            const t = +(tag === 'I' || tag === 'i');
             clearTimeout(timers[t]);
             // The inactivity timer looks one task further: bytes that came while the event loop
             // was busy are read first, so a slow page is not taken for a silent server.
             const fire = t ? () => (timers[1] = setTimeout(() => run(TIMER, 1))) : () => run(TIMER, 0);
-            if (state() !== CLOSED) timers[t] = setTimeout(fire, num);
-          } else clearTimeout(timers[+(tag === 'i')]); // r, i
+            if (tag < 'a' && state() !== CLOSED) timers[t] = setTimeout(fire, num);
+          }
         }
       }
 
@@ -242,7 +242,7 @@ export function defineSource(exports) {
         // `fetch` or stream) would be misread, so it fails the connection.
         if (Object.prototype.toString.call(chunk) !== '[object Uint8Array]') {
           abort();
-          return report(FAILED, `eventsource-wasm: the response body gave a ${chunk === null ? 'null' : typeof chunk} chunk, not a Uint8Array`);
+          return report(FAILED, `eventsource-wasm: a body chunk was ${chunk === null ? 'null' : typeof chunk}, not a Uint8Array`);
         }
         // The buffer went to the stream with the read and came back with the chunk. A read that
         // filled it found more waiting: the next ones get twice the room, up to 256 KiB (in
@@ -260,19 +260,13 @@ export function defineSource(exports) {
       function onFetchError(err) {
         if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
         keep(NETWORK_ERROR, field(err, 'message'));
-        probe = new AbortController();
+        const probe = new AbortController();
         const init = { mode: 'no-cors', cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
-        let answer;
-        try {
-          answer = g.fetch(o.fetchUrl, init);
-        } catch (e) {
-          answer = Promise.reject(e);
-        }
         const gen = generation;
-        answer.then(
+        // A fetch that throws rejects.
+        new Promise((resolve) => resolve(g.fetch(o.fetchUrl, init))).then(
           (res) => {
-            probe?.abort();
-            probe = null;
+            probe.abort();
             if (gen !== generation) return;
             // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
             // (the request may redirect either way) means the failure was the network's, e.g. a

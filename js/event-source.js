@@ -52,11 +52,10 @@ const FORBIDDEN_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
 function parseURL(url) {
   // The base URL for relative URLs: the document's, else the worker's location; none in Node
   // (an undefined base is none).
-  const doc = g.document?.baseURI;
-  const base = typeof doc === 'string' ? doc : g.location?.href;
+  const base = [g.document?.baseURI, g.location?.href].find((b) => typeof b === 'string');
   let parsed;
   try {
-    parsed = new URL(url, typeof base === 'string' ? base : undefined);
+    parsed = new URL(url, base);
   } catch {
     throw syntaxError(url);
   }
@@ -80,7 +79,8 @@ function number(options, name, fallback, min = 0) {
   const v = options[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (Number.isNaN(n) || n < min) throw optionError(name, `must be a number >= ${min}`);
+  // NaN too fails the comparison.
+  if (!(n >= min)) throw optionError(name, `must be a number >= ${min}`);
   return n;
 }
 
@@ -90,7 +90,7 @@ function number(options, name, fallback, min = 0) {
  */
 function normalize(init) {
   if (init == null) init = {};
-  else if (typeof init !== 'object' && typeof init !== 'function') {
+  else if (Object(init) !== init) {
     throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
   }
   const o = { withCredentials: !!init.withCredentials, method: 'GET', lastEventId: '', statuses: [] };
@@ -143,7 +143,7 @@ function normalize(init) {
   if (init.shared) {
     // Every instance of a shared connection must make the same request: compared as values.
     const name = typeof headers === 'function' ? 'headers' : fetch ? 'fetch' : body != null && typeof body !== 'string' ? 'body' : '';
-    if (name) throw optionError(name, "cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts)");
+    if (name) throw optionError(name, "cannot be used with 'shared: true': it cannot be shared between contexts");
     // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
     o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
   }
@@ -166,9 +166,7 @@ function byteString(text) {
  */
 function withParam(url, name, value) {
   const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const hash = url.indexOf('#');
-  const head = hash < 0 ? url : url.slice(0, hash);
-  return `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}${hash < 0 ? '' : url.slice(hash)}`;
+  return url.replace(/^[^#]*/, (head) => `${head}${head.includes('?') ? '&' : '?'}${enc(name)}=${enc(value)}`);
 }
 
 /** Reports an unexpected internal error the way an uncaught listener error is reported. */
@@ -207,7 +205,7 @@ export function defineEventSource(loadSource, loadShared) {
     #source = null;
     #queue = [];
     #pumping = false;
-    #handlers = { open: null, message: null, error: null };
+    #handlers = {};
     #wrappers = {};
     #iterators = null;
     // Listeners on the global object, as [type, listener] pairs.
@@ -261,7 +259,7 @@ export function defineEventSource(loadSource, loadShared) {
       loadShared().then(
         ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
         (err) => {
-          g.console?.warn(`eventsource-wasm: shared: true, but its code could not be loaded (${err?.message ?? err}); this source has a connection of its own`);
+          g.console?.warn(`eventsource-wasm: shared.js failed to load (${err}); this source connects on its own`);
           this.#start();
         },
       );
@@ -286,19 +284,19 @@ export function defineEventSource(loadSource, loadShared) {
     }
 
     get onopen() {
-      return this.#handlers.open;
+      return this.#handlers.open ?? null;
     }
     set onopen(v) {
       this.#setHandler('open', v);
     }
     get onmessage() {
-      return this.#handlers.message;
+      return this.#handlers.message ?? null;
     }
     set onmessage(v) {
       this.#setHandler('message', v);
     }
     get onerror() {
-      return this.#handlers.error;
+      return this.#handlers.error ?? null;
     }
     set onerror(v) {
       this.#setHandler('error', v);
@@ -369,7 +367,8 @@ export function defineEventSource(loadSource, loadShared) {
     // WebIDL event handler attributes: the listener is added when first set to non-null, keeps
     // its place while replaced, and is removed when set to null.
     #setHandler(type, value) {
-      const v = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
+      // Objects and functions are what Object() returns as they are.
+      const v = Object(value) === value ? value : null;
       this.#handlers[type] = v;
       // One listener per type, made once: adding it while it is listening and removing it
       // while it is not do nothing (DOM), and once removed it is added again at the end.
@@ -390,7 +389,7 @@ export function defineEventSource(loadSource, loadShared) {
         if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
         let url = o.fetchUrl;
         // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
-        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
+        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs work');
         const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
         // new Headers(promise) would silently send none of the intended headers.
         if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
@@ -424,7 +423,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, status: 0, message: `eventsource-wasm: could not load its WebAssembly module: ${err?.message ?? err}`, willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err}`, willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
@@ -439,14 +438,8 @@ export function defineEventSource(loadSource, loadShared) {
         if (!o.stream && typeof g.document === 'object') {
           listeners.push(
             ['pagehide', (e) => e.persisted && this.#source?.run(SUSPEND)],
-            [
-              'pageshow',
-              (e) => {
-                if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
-                this.#readyState = CONNECTING;
-                this.#source.run(ONLINE);
-              },
-            ],
+            // (A closed source has no listeners left: #release removes them as it closes.)
+            ['pageshow', (e) => e.persisted && ((this.#readyState = CONNECTING), this.#source.run(ONLINE))],
           );
         }
         if (typeof g.addEventListener === 'function') {
@@ -482,11 +475,8 @@ export function defineEventSource(loadSource, loadShared) {
       const source = this.#source;
       this.#source = null;
       const o = this.#options;
-      const first = o.first;
-      if (first) {
-        o.first = null;
-        first.controller.abort();
-      }
+      o.first?.controller.abort();
+      o.first = null;
       for (const [type, listener] of this.#globalListeners) g.removeEventListener(type, listener);
       this.#globalListeners = [];
       const stream = o.stream;
@@ -494,7 +484,7 @@ export function defineEventSource(loadSource, loadShared) {
       if (stream && !stream.locked) stream.cancel().catch(() => {});
       if (source) this.#last = source.close();
       // The async iterators end.
-      if (this.#iterators) for (const it of this.#iterators) it();
+      this.#iterators?.forEach((it) => it());
       this.#iterators = null;
     }
 
@@ -514,11 +504,7 @@ export function defineEventSource(loadSource, loadShared) {
     async #drain() {
       const queue = this.#queue;
       try {
-        while (queue.length) {
-          if (this.#readyState === CLOSED) {
-            queue.length = 0;
-            break;
-          }
+        while (queue.length && this.#readyState !== CLOSED) {
           const item = queue[0];
           if (item.kind === 'm') {
             // One event of the run per turn (never an empty run: both its makers check).
@@ -529,7 +515,7 @@ export function defineEventSource(loadSource, loadShared) {
             event.origin = this.#origin;
             event.lastEventId = parts[i + 2];
             dispatch.call(this, event);
-            if (this.#iterators) for (const it of this.#iterators) it(event);
+            this.#iterators?.forEach((it) => it(event));
           } else {
             queue.shift();
             if (item.kind === OPEN) {
@@ -546,6 +532,8 @@ export function defineEventSource(loadSource, loadShared) {
           }
           await null;
         }
+        // Closed: what is left is dropped.
+        queue.length = 0;
       } finally {
         this.#pumping = false;
       }
@@ -561,7 +549,7 @@ export function defineEventSource(loadSource, loadShared) {
   const constants = { CONNECTING, OPEN, CLOSED };
   define(EventSource, constants);
   define(proto, constants);
-  Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+  Object.defineProperty(proto, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // Bundlers and minifiers rename classes; native's is called EventSource.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });
   // As eventsource 4.1+: tells libraries that this class takes a `fetch` option.

@@ -11,7 +11,12 @@ const script = g.document && g.document.currentScript;
 // This file's URL: the script element's, or in a worker (importScripts) the first script URL of
 // a stack trace taken while it runs.
 const here = script ? script.src : /(https?|file):\/\/[^\s()]+?\.m?js/.exec(new Error().stack)?.[0];
-const EventSource = create(undefined, async () => import(new URL('shared.js', here)));
+const EventSource = create(
+  () => {
+    throw new Error('this runtime lacks DecompressionStream; use the npm build');
+  },
+  async () => import(new URL('shared.js', here)),
+);
 const force = g.EVENTSOURCE_WASM_FORCE === true || !!(script && script.hasAttribute('data-force'));
 g.EventSourceWasm = EventSource;
 if (force || typeof g.EventSource !== 'function') {
