@@ -7,7 +7,7 @@
 import { create } from './core-entry.js';
 import { g } from './event-source.js';
 
-const script = g.document && g.document.currentScript;
+const script = g.document?.currentScript;
 // This file's URL: the script element's, or in a worker (importScripts) the first script URL of
 // a stack trace taken while it runs.
 const here = script ? script.src : /(https?|file):\/\/[^\s()]+?\.m?js/.exec(new Error().stack)?.[0];
@@ -17,8 +17,8 @@ const EventSource = create(
   },
   async () => import(new URL('shared.js', here)),
 );
-const force = g.EVENTSOURCE_WASM_FORCE === true || !!(script && script.hasAttribute('data-force'));
+const force = g.EVENTSOURCE_WASM_FORCE === true || script?.hasAttribute('data-force');
 g.EventSourceWasm = EventSource;
 if (force || typeof g.EventSource !== 'function') {
-  Object.defineProperty(g, 'EventSource', { value: EventSource, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(g, 'EventSource', { value: EventSource, writable: true, configurable: true });
 }
