@@ -75,7 +75,7 @@ function optionError(name, why) {
 }
 
 /** `options[name]` as a number >= `min`, or `fallback` when it is undefined. */
-function number(options, name, fallback, min = 0) {
+function number(options, name, fallback = 0, min = 0) {
   const v = options[name];
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -135,7 +135,7 @@ function normalize(init) {
       throw optionError('retryOnStatus', 'must list HTTP status codes (100-599)');
     }
   }
-  const inactivityTimeout = number(init, 'inactivityTimeout', 0);
+  const inactivityTimeout = number(init, 'inactivityTimeout');
   if (param != null) {
     o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
     if (!o.lastEventIdParam) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
@@ -147,7 +147,7 @@ function normalize(init) {
     // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
     o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
   }
-  o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength', 0), number(init, 'maxEventSize', 0)];
+  o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength'), number(init, 'maxEventSize')];
   return o;
 }
 
