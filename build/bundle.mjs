@@ -27,7 +27,31 @@ async function embedded(entry, format, external = []) {
   const built = await build({ ...syntax, entryPoints: [entry], format, external, write: false, outfile: 'out.js' });
   const code = built.outputFiles[0].text;
   const module = format === 'esm';
-  return terse(embed(code, payload, alphabetOf(await terse(code, module))), module);
+  const packed = embed(code, payload, alphabetOf(await terse(code, module)));
+  return { ...packed, code: await terse(packed.code, module) };
+}
+
+/**
+ * `file` (from `embedded`, after `prefix`) with two of the payload's characters swapped, in the
+ * payload and its alphabet alike (the decoded bytes stay the same), wherever that makes `size`
+ * smaller: one pass over every pair, about 5-7 B less gzipped.
+ */
+async function tuned({ code, text, alphabet }, prefix, size) {
+  const at = code.indexOf(`"${text}"`);
+  const alphaAt = code.indexOf(`"${alphabet}"`);
+  if (at < 0 || alphaAt < 0) throw new Error('bundle: the payload or its alphabet is missing from the minified script');
+  const file = (t, a) => prefix + code.slice(0, alphaAt + 1) + a + code.slice(alphaAt + 1 + a.length, at + 1) + t + code.slice(at + 1 + t.length);
+  if (alphaAt > at) throw new Error('bundle: the alphabet is expected before the payload');
+  const swap = (s, x, y) => s.replace(/./g, (c) => (c === x ? y : c === y ? x : c));
+  let best = await size(file(text, alphabet));
+  for (let i = 0; i < 64; i++) {
+    for (let j = i + 1; j < 64; j++) {
+      const [a, t] = [swap(alphabet, alphabet[i], alphabet[j]), swap(text, alphabet[i], alphabet[j])];
+      const s = await size(file(t, a));
+      if (s < best) [best, alphabet, text] = [s, a, t];
+    }
+  }
+  return file(text, alphabet);
 }
 
 // Every entry runs the same driver over the same module: the ESM entry (what bundlers and Node
@@ -35,9 +59,13 @@ async function embedded(entry, format, external = []) {
 // compile hint compiles every function while the file loads, not at the first `new EventSource`
 // (construct to first event: about 3 ms less, measured cold).
 const HINT = '//# allFunctionsCalledOnLoad\n';
-writeFileSync(`${out}/index.js`, HINT + (await embedded('js/entry.js', 'esm', ['./wasm.js', './shared.js'])));
+// Tuned for what is measured: the script tag as shipped, index.js as esbuild minifies it.
+const { transform } = await import('esbuild');
+const gzip9 = (text) => gzipSync(text, { level: 9 }).length;
+const esbuildMin = async (text) => (await transform(text, { minify: true, format: 'esm', legalComments: 'none' })).code;
+writeFileSync(`${out}/index.js`, await tuned(await embedded('js/entry.js', 'esm', ['./wasm.js', './shared.js']), HINT, async (f) => gzip9(await esbuildMin(f))));
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill.js`, external: ['./index.js'] });
-writeFileSync(`${out}/eventsource-wasm.min.js`, HINT + (await embedded('js/script.js', 'iife')));
+writeFileSync(`${out}/eventsource-wasm.min.js`, await tuned(await embedded('js/script.js', 'iife'), HINT, async (f) => gzip9(f)));
 // What only shared sources need (`shared: true`), which index.js and the script tag (from beside
 // itself) import when one is made.
 writeFileSync(`${out}/shared.js`, await terse((await build({ ...common, entryPoints: ['js/shared.js'], format: 'esm', write: false, outfile: 'out.js' })).outputFiles[0].text, true));
@@ -90,12 +118,12 @@ function embed(code, payload, alphabet) {
   const chars = [];
   [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b).forEach((v, rank) => (chars[v] = alphabet[rank]));
   const text = values.map((v) => chars[v]).join('');
-  return code.replace(placeholder('PACKED'), () => `"${text}"`).replace(placeholder('ALPHABET'), () => `"${chars.join('')}"`);
+  const order = chars.join('');
+  return { code: code.replace(placeholder('PACKED'), () => `"${text}"`).replace(placeholder('ALPHABET'), () => `"${order}"`), text, alphabet: order };
 }
 
 // Size report: raw, minified, and gzip -9 of the minified file, by zlib and, where the
 // gzip command exists, by GNU gzip too (its blocks differ, so it is up to 1% larger here).
-const { transform } = await import('esbuild');
 const { execFileSync } = await import('node:child_process');
 const gnuGzip = (data) => {
   try {
