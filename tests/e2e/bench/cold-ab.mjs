@@ -1,0 +1,107 @@
+// Cold-start A/B against the shared benchmark's page and server (../shared/bench, copied and set
+// up as its README says; BENCH_DIR, default /tmp/bench): builds of a script-tag file compared in
+// fresh browser contexts, interleaved and rotated so that drift hits every label alike.
+//   node tests/e2e/bench/cold-ab.mjs first RUNS label=path/file.js ...
+//     construct→first event (after the script loaded and `ready` settled), with native
+//   node tests/e2e/bench/cold-ab.mjs load RUNS label=path/file.js[:Global] ...
+//     script load+init: insert→onload and →`ready`, the script's own fetch, and the rest
+// Prints medians (and, for `first`, a 10%-trimmed mean and the ratio to native).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { launchChromium } from '../harness.mjs';
+
+const [mode, runsArg, ...specs] = process.argv.slice(2);
+const runs = Number(runsArg);
+if (!['first', 'load'].includes(mode) || !(runs > 0) || !specs.length) {
+  console.error('usage: cold-ab.mjs first|load RUNS label=file[:Global] ...');
+  process.exit(2);
+}
+const benchDir = process.env.BENCH_DIR ?? '/tmp/bench';
+const clients = specs.map((s) => {
+  const [label, rest] = s.split('=');
+  const [file, global = 'EventSourceWasm'] = rest.split(':');
+  return { label, file: path.resolve(file), global };
+});
+const mounts = clients.flatMap((c) => ['--mount', `${c.label}=${path.dirname(c.file)}`]);
+const server = spawn(process.execPath, [`${benchDir}/server/server.mjs`, ...mounts], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((resolve) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = out.match(/LISTEN (\d+)/);
+    if (m) resolve(Number(m[1]));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const browser = await launchChromium();
+const order = mode === 'first' ? [{ label: 'native' }, ...clients] : clients;
+const results = Object.fromEntries(order.map((c) => [c.label, []]));
+let seq = 0;
+try {
+  for (let i = 0; i < runs; i++) {
+    const turn = [...order.slice(i % order.length), ...order.slice(0, i % order.length)];
+    for (const c of turn) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(`${base}/page/bench.html`);
+      await page.waitForFunction(() => window.bench);
+      const src = c.file ? `/c/${c.label}/${path.basename(c.file)}` : null;
+      const r = await page.evaluate(
+        async ([mode, src, global, query]) => {
+          const load = () =>
+            new Promise((resolve, reject) => {
+              const s = document.createElement('script');
+              s.src = src;
+              s.onload = resolve;
+              s.onerror = reject;
+              document.head.appendChild(s);
+            });
+          if (mode === 'load') {
+            const t0 = performance.now();
+            await load();
+            const t1 = performance.now();
+            await window[global].ready;
+            const t2 = performance.now();
+            const entry = performance.getEntriesByType('resource').find((e) => e.name.endsWith(src));
+            const fetchMs = entry.responseEnd - entry.startTime;
+            return { onload: t1 - t0, ready: t2 - t0, fetch: fetchMs, rest: t2 - t0 - fetchMs };
+          }
+          let Client = EventSource;
+          if (src) {
+            await load();
+            Client = window[global];
+            await Client.ready;
+          }
+          const t0 = performance.now();
+          const es = new Client(`/sse?${query}`);
+          const first = await new Promise((resolve) => es.addEventListener('message', () => resolve(performance.now())));
+          es.close();
+          return { first: first - t0 };
+        },
+        [mode, src, c.global, `n=1&size=32&hold=1&run=${++seq}`],
+      );
+      results[c.label].push(r);
+      await ctx.close();
+    }
+  }
+} finally {
+  await browser.close();
+  server.kill();
+}
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const trimmed = (a) => {
+  const s = [...a].sort((x, y) => x - y).slice(Math.floor(a.length * 0.1), a.length - Math.floor(a.length * 0.1));
+  return s.reduce((x, y) => x + y, 0) / s.length;
+};
+const native = mode === 'first' ? median(results.native.map((r) => r.first)) : 0;
+for (const [label, rs] of Object.entries(results)) {
+  const col = (k) => rs.map((r) => r[k]);
+  const line =
+    mode === 'first'
+      ? `median ${median(col('first')).toFixed(2)} ms  trimmed mean ${trimmed(col('first')).toFixed(2)} ms  ${(median(col('first')) / native).toFixed(2)}× native`
+      : `onload ${median(col('onload')).toFixed(2)}  ready ${median(col('ready')).toFixed(2)}  of which the script's fetch ${median(col('fetch')).toFixed(2)}, the rest ${median(col('rest')).toFixed(2)} ms`;
+  console.log(`${label.padEnd(12)} ${line}`);
+}
