@@ -1,0 +1,99 @@
+// Where a throughput case's CPU goes, on the shared benchmark's page and server (../shared/bench,
+// copied and set up as its README says; BENCH_DIR, default /tmp/bench): per MB delivered, the
+// whole machine's CPU time (every process: Chromium's renderer, network service and browser, the
+// server, the kernel's loopback) and the page's main thread alone, for raw fetch (wire MB) and
+// each client (data MB), in fresh browser contexts, interleaved.
+//   node tests/e2e/bench/cpu-per-mb.mjs 'n=20000&size=4096' RUNS label=path/file.js:Global ...
+// The query is the shared benchmark's generator parameters (its README, "The server"). Prints
+// medians [min–max]. When the machine's cores are all busy in every case, throughput is the
+// cores divided by the CPU per MB, and what a client adds to raw fetch's CPU per MB is what it
+// costs. Linux only (/proc/stat).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../harness.mjs';
+
+const [gen, runsArg, ...specs] = process.argv.slice(2);
+const runs = Number(runsArg);
+if (!/n=\d+/.test(gen ?? '') || !(runs > 0)) {
+  console.error("usage: cpu-per-mb.mjs 'n=N&size=B[&…]' RUNS label=file:Global ...");
+  process.exit(2);
+}
+const benchDir = process.env.BENCH_DIR ?? '/tmp/bench';
+const clients = specs.map((s) => {
+  const [label, rest] = s.split('=');
+  const [file, global = 'EventSourceWasm'] = rest.split(':');
+  return { label, file: path.resolve(file), global };
+});
+const mounts = clients.flatMap((c) => ['--mount', `${c.label}=${path.dirname(c.file)}`]);
+const server = spawn(process.execPath, [`${benchDir}/server/server.mjs`, ...mounts], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((resolve) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = out.match(/LISTEN (\d+)/);
+    if (m) resolve(Number(m[1]));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const expect = await (await fetch(`${base}/expect?${gen}`)).json();
+// The server builds the stream once: not inside a measured run.
+await (await fetch(`${base}/sse?${gen}&hold=0`)).arrayBuffer();
+const types = (/(?:^|&)types=([^&]*)/.exec(gen)?.[1] ?? '').split(',').filter(Boolean);
+
+/** Busy and total CPU time of the machine so far (jiffies, all cores). */
+function cpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+const browser = await launchChromium(['--enable-precise-memory-info']);
+const cores = os.cpus().length;
+const order = [{ label: 'raw' }, ...clients];
+const results = Object.fromEntries(order.map((c) => [c.label, []]));
+try {
+  for (let i = 0; i < runs; i++) {
+    for (const c of [...order.slice(i % order.length), ...order.slice(0, i % order.length)]) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(`${base}/page/bench.html`);
+      await page.waitForFunction(() => window.bench);
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const spec = c.file ? { kind: 'script', src: `/c/${c.label}/${path.basename(c.file)}`, global: c.global, module: c.file.endsWith('.mjs') } : { kind: 'raw' };
+      await page.evaluate((s) => window.bench.load(s), spec);
+      const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+      const [t0, c0, w0] = [await task(), cpu(), performance.now()];
+      const cfg = { url: `/sse?${gen}&chunk=65536&hold=1&run=${i}-${c.label}`, n: expect.n, types, verify: false, timeoutMs: 60000, idleMs: 5000, wireBytes: expect.wireBytes };
+      const r = await page.evaluate((cfg) => window.bench.run(cfg), cfg);
+      const [w1, c1, t1] = [performance.now(), cpu(), await task()];
+      await ctx.close();
+      if (r.status !== 'ok') throw new Error(`${c.label}: run ended ${r.status} ${r.firstError ?? ''}`);
+      const mb = (c.file ? expect.dataBytes : r.bytes) / 1e6;
+      const busyCores = ((c1.busy - c0.busy) / (c1.total - c0.total)) * cores;
+      results[c.label].push({
+        mbPerS: mb / (r.totalMs / 1000),
+        busyCores,
+        cpuMsPerMB: (busyCores * (w1 - w0)) / mb,
+        mainMsPerMB: ((t1 - t0) * 1000) / mb,
+      });
+    }
+  }
+} finally {
+  await browser.close();
+  server.kill();
+}
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(`${gen}: ${runs} runs each, ${cores} cores; medians [min–max]`);
+for (const [label, rs] of Object.entries(results)) {
+  const cell = (k) => {
+    const v = rs.map((r) => r[k]);
+    return `${median(v).toFixed(1)} [${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)}]`;
+  };
+  console.log(`${label.padEnd(12)} MB/s ${cell('mbPerS')}  busy cores ${cell('busyCores')}  CPU ms/MB ${cell('cpuMsPerMB')}  main thread ms/MB ${cell('mainMsPerMB')}`);
+}
