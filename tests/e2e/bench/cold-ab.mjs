@@ -9,9 +9,9 @@
 //   node tests/e2e/bench/cold-ab.mjs load RUNS label=path/file.js[:Global] ...
 //     script load+init: insert→onload and →`ready`, the script's own fetch, and the rest
 // Prints medians (and, for `first`, a 10%-trimmed mean and the ratio to native).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
+import { median, parseClients, startBenchServer } from './shared-bench.mjs';
 
 const [mode, runsArg, ...specs] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -19,23 +19,8 @@ if (!['first', 'load'].includes(mode) || !(runs > 0) || !specs.length) {
   console.error('usage: cold-ab.mjs first|load RUNS label=file[:Global] ...');
   process.exit(2);
 }
-const benchDir = process.env.BENCH_DIR ?? '/tmp/bench';
-const clients = specs.map((s) => {
-  const [label, rest] = s.split('=');
-  const [file, global = 'EventSourceWasm'] = rest.split(':');
-  return { label, file: path.resolve(file), global };
-});
-const mounts = clients.flatMap((c) => ['--mount', `${c.label}=${path.dirname(c.file)}`]);
-const server = spawn(process.execPath, [`${benchDir}/server/server.mjs`, ...mounts], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/LISTEN (\d+)/);
-    if (m) resolve(Number(m[1]));
-  });
-});
-const base = `http://127.0.0.1:${port}`;
+const clients = parseClients(specs);
+const { base, stop } = await startBenchServer(clients);
 const browser = await launchChromium();
 const order = mode === 'first' ? [{ label: 'native' }, { label: 'raw' }, ...clients] : clients;
 const results = Object.fromEntries(order.map((c) => [c.label, []]));
@@ -119,12 +104,8 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  stop();
 }
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const trimmed = (a) => {
   const s = [...a].sort((x, y) => x - y).slice(Math.floor(a.length * 0.1), a.length - Math.floor(a.length * 0.1));
   return s.reduce((x, y) => x + y, 0) / s.length;

@@ -8,11 +8,11 @@
 // medians [min–max]. When the machine's cores are all busy in every case, throughput is the
 // cores divided by the CPU per MB, and what a client adds to raw fetch's CPU per MB is what it
 // costs. Linux only (/proc/stat).
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
+import { median, parseClients, startBenchServer } from './shared-bench.mjs';
 
 const [gen, runsArg, ...specs] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -20,23 +20,8 @@ if (!/n=\d+/.test(gen ?? '') || !(runs > 0)) {
   console.error("usage: cpu-per-mb.mjs 'n=N&size=B[&…]' RUNS label=file:Global ...");
   process.exit(2);
 }
-const benchDir = process.env.BENCH_DIR ?? '/tmp/bench';
-const clients = specs.map((s) => {
-  const [label, rest] = s.split('=');
-  const [file, global = 'EventSourceWasm'] = rest.split(':');
-  return { label, file: path.resolve(file), global };
-});
-const mounts = clients.flatMap((c) => ['--mount', `${c.label}=${path.dirname(c.file)}`]);
-const server = spawn(process.execPath, [`${benchDir}/server/server.mjs`, ...mounts], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/LISTEN (\d+)/);
-    if (m) resolve(Number(m[1]));
-  });
-});
-const base = `http://127.0.0.1:${port}`;
+const clients = parseClients(specs);
+const { base, stop } = await startBenchServer(clients);
 const expect = await (await fetch(`${base}/expect?${gen}`)).json();
 // The server builds the stream once: not inside a measured run.
 await (await fetch(`${base}/sse?${gen}&hold=0`)).arrayBuffer();
@@ -83,12 +68,8 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  stop();
 }
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 console.log(`${gen}: ${runs} runs each, ${cores} cores; medians [min–max]`);
 for (const [label, rs] of Object.entries(results)) {
   const cell = (k) => {
