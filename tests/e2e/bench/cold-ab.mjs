@@ -11,7 +11,7 @@
 // Prints medians (and, for `first`, a 10%-trimmed mean and the ratio to native).
 import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
-import { median, parseClients, startBenchServer } from './shared-bench.mjs';
+import { freshPage, median, parseClients, rotation, startBenchServer } from './shared-bench.mjs';
 
 const [mode, runsArg, ...specs] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -27,12 +27,8 @@ const results = Object.fromEntries(order.map((c) => [c.label, []]));
 let seq = 0;
 try {
   for (let i = 0; i < runs; i++) {
-    const turn = [...order.slice(i % order.length), ...order.slice(0, i % order.length)];
-    for (const c of turn) {
-      const ctx = await browser.newContext();
-      const page = await ctx.newPage();
-      await page.goto(`${base}/page/bench.html`);
-      await page.waitForFunction(() => window.bench);
+    for (const c of rotation(order, i)) {
+      const { ctx, page } = await freshPage(browser, base);
       const src = c.file ? `/c/${c.label}/${path.basename(c.file)}` : null;
       const r = await page.evaluate(
         async ([mode, src, global, query, label]) => {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
-import { median, parseClients, startBenchServer } from './shared-bench.mjs';
+import { freshPage, median, parseClients, rotation, startBenchServer } from './shared-bench.mjs';
 
 const [gen, runsArg, ...specs] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -40,11 +40,8 @@ const order = [{ label: 'raw' }, ...clients];
 const results = Object.fromEntries(order.map((c) => [c.label, []]));
 try {
   for (let i = 0; i < runs; i++) {
-    for (const c of [...order.slice(i % order.length), ...order.slice(0, i % order.length)]) {
-      const ctx = await browser.newContext();
-      const page = await ctx.newPage();
-      await page.goto(`${base}/page/bench.html`);
-      await page.waitForFunction(() => window.bench);
+    for (const c of rotation(order, i)) {
+      const { ctx, page } = await freshPage(browser, base);
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Performance.enable');
       const spec = c.file ? { kind: 'script', src: `/c/${c.label}/${path.basename(c.file)}`, global: c.global, module: c.file.endsWith('.mjs') } : { kind: 'raw' };

@@ -34,6 +34,21 @@ export async function startBenchServer(clients) {
   return { base: `http://127.0.0.1:${port}`, stop: () => server.kill() };
 }
 
+/** Run `i`'s order of `clients`: rotated by one each run, so that drift hits every one alike. */
+export function rotation(clients, i) {
+  const k = i % clients.length;
+  return [...clients.slice(k), ...clients.slice(0, k)];
+}
+
+/** The benchmark page in a fresh browser context (renderer, heap, JIT and cache): `{ ctx, page }`. */
+export async function freshPage(browser, base) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${base}/page/bench.html`);
+  await page.waitForFunction(() => window.bench);
+  return { ctx, page };
+}
+
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values) {
   const s = [...values].sort((x, y) => x - y);
