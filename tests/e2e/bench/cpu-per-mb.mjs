@@ -10,9 +10,8 @@
 // costs. Linux only (/proc/stat).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
-import { freshPage, median, parseClients, rotation, startBenchServer } from './shared-bench.mjs';
+import { freshPage, loadClient, median, parseClients, prepareCase, rotation, runCase, startBenchServer } from './shared-bench.mjs';
 
 const [gen, runsArg, ...specs] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -22,10 +21,8 @@ if (!/n=\d+/.test(gen ?? '') || !(runs > 0)) {
 }
 const clients = parseClients(specs);
 const { base, stop } = await startBenchServer(clients);
-const expect = await (await fetch(`${base}/expect?${gen}`)).json();
-// The server builds the stream once: not inside a measured run.
-await (await fetch(`${base}/sse?${gen}&hold=0`)).arrayBuffer();
-const types = (/(?:^|&)types=([^&]*)/.exec(gen)?.[1] ?? '').split(',').filter(Boolean);
+const prepared = await prepareCase(base, gen);
+const { expect } = prepared;
 
 /** Busy and total CPU time of the machine so far (jiffies, all cores). */
 function cpu() {
@@ -44,15 +41,12 @@ try {
       const { ctx, page } = await freshPage(browser, base);
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Performance.enable');
-      const spec = c.file ? { kind: 'script', src: `/c/${c.label}/${path.basename(c.file)}`, global: c.global, module: c.file.endsWith('.mjs') } : { kind: 'raw' };
-      await page.evaluate((s) => window.bench.load(s), spec);
+      await loadClient(page, c);
       const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
       const [t0, c0, w0] = [await task(), cpu(), performance.now()];
-      const cfg = { url: `/sse?${gen}&chunk=65536&hold=1&run=${i}-${c.label}`, n: expect.n, types, verify: false, timeoutMs: 60000, idleMs: 5000, wireBytes: expect.wireBytes };
-      const r = await page.evaluate((cfg) => window.bench.run(cfg), cfg);
+      const r = await runCase(page, gen, prepared, `${i}-${c.label}`);
       const [w1, c1, t1] = [performance.now(), cpu(), await task()];
       await ctx.close();
-      if (r.status !== 'ok') throw new Error(`${c.label}: run ended ${r.status} ${r.firstError ?? ''}`);
       const mb = (c.file ? expect.dataBytes : r.bytes) / 1e6;
       const busyCores = ((c1.busy - c0.busy) / (c1.total - c0.total)) * cores;
       results[c.label].push({

@@ -7,9 +7,8 @@
 // names are the minified ones: look them up in the file (`x` is the driver's `exec`, and so on).
 // A sampling profiler slows the page by a fifth or so: compare shares, not times, and take the
 // throughput from cpu-per-mb.mjs or the shared benchmark. Set TOP for more or fewer rows.
-import path from 'node:path';
 import { launchChromium } from '../harness.mjs';
-import { freshPage, parseClients, startBenchServer } from './shared-bench.mjs';
+import { freshPage, loadClient, parseClients, prepareCase, runCase, startBenchServer } from './shared-bench.mjs';
 
 const [gen, ...specs] = process.argv.slice(2);
 if (!/n=\d+/.test(gen ?? '')) {
@@ -19,10 +18,7 @@ if (!/n=\d+/.test(gen ?? '')) {
 const top = Number(process.env.TOP ?? 20);
 const clients = parseClients(specs);
 const { base, stop } = await startBenchServer(clients);
-const expect = await (await fetch(`${base}/expect?${gen}`)).json();
-// The server builds the stream once: not inside a profiled run.
-await (await fetch(`${base}/sse?${gen}&hold=0`)).arrayBuffer();
-const types = (/(?:^|&)types=([^&]*)/.exec(gen)?.[1] ?? '').split(',').filter(Boolean);
+const prepared = await prepareCase(base, gen);
 
 /** Self time (µs) by `function file:line`, and the total of what was not idle. */
 function selfTimes({ nodes, samples, timeDeltas }) {
@@ -41,19 +37,16 @@ const browser = await launchChromium(['--enable-precise-memory-info']);
 try {
   for (const c of [{ label: 'raw' }, ...clients]) {
     const { ctx, page } = await freshPage(browser, base);
-    const spec = c.file ? { kind: 'script', src: `/c/${c.label}/${path.basename(c.file)}`, global: c.global, module: c.file.endsWith('.mjs') } : { kind: 'raw' };
-    await page.evaluate((s) => window.bench.load(s), spec);
+    await loadClient(page, c);
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await cdp.send('Profiler.start');
-    const cfg = { url: `/sse?${gen}&chunk=65536&hold=1`, n: expect.n, types, verify: false, timeoutMs: 60000, idleMs: 5000, wireBytes: expect.wireBytes };
-    const r = await page.evaluate((cfg) => window.bench.run(cfg), cfg);
+    const r = await runCase(page, gen, prepared, c.label);
     const { profile } = await cdp.send('Profiler.stop');
     await ctx.close();
-    if (r.status !== 'ok') throw new Error(`${c.label}: run ended ${r.status} ${r.firstError ?? ''}`);
     const { self, busy } = selfTimes(profile);
-    const mb = (c.file ? expect.dataBytes : r.bytes) / 1e6;
+    const mb = (c.file ? prepared.expect.dataBytes : r.bytes) / 1e6;
     console.log(`\n${c.label}: ${gen}, ${(mb / (r.totalMs / 1000)).toFixed(1)} MB/s profiled, main thread busy ${(busy / 1000).toFixed(0)} ms (${(busy / 1000 / mb).toFixed(1)} ms/MB)`);
     const rows = [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
     for (const [k, t] of rows) console.log(`${(t / 1000).toFixed(1).padStart(9)} ms ${((100 * t) / busy).toFixed(1).padStart(5)}%  ${k}`);

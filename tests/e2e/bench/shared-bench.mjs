@@ -34,6 +34,35 @@ export async function startBenchServer(clients) {
   return { base: `http://127.0.0.1:${port}`, stop: () => server.kill() };
 }
 
+/**
+ * A throughput case from the shared benchmark's generator query (its README, "The server"): the
+ * figures the server expects (`n`, `dataBytes`, `wireBytes`) and the event types to listen to.
+ * The server builds the stream here, once, not inside a measured run.
+ */
+export async function prepareCase(base, gen) {
+  const expect = await (await fetch(`${base}/expect?${gen}`)).json();
+  await (await fetch(`${base}/sse?${gen}&hold=0`)).arrayBuffer();
+  const types = (/(?:^|&)types=([^&]*)/.exec(gen)?.[1] ?? '').split(',').filter(Boolean);
+  return { expect, types };
+}
+
+/** Loads client `c` into the benchmark page, or raw fetch (the bytes only) for a `c` with no file. */
+export function loadClient(page, c) {
+  const spec = c.file ? { kind: 'script', src: `/c/${c.label}/${path.basename(c.file)}`, global: c.global, module: c.file.endsWith('.mjs') } : { kind: 'raw' };
+  return page.evaluate((s) => window.bench.load(s), spec);
+}
+
+/**
+ * One timed run of a prepared case in the page: the server's 64 KiB writes, the stream held
+ * open after the last event (as in the shared benchmark's timed runs); `tag` keeps runs apart.
+ */
+export async function runCase(page, gen, { expect, types }, tag) {
+  const cfg = { url: `/sse?${gen}&chunk=65536&hold=1&run=${tag}`, n: expect.n, types, verify: false, timeoutMs: 60000, idleMs: 5000, wireBytes: expect.wireBytes };
+  const r = await page.evaluate((cfg) => window.bench.run(cfg), cfg);
+  if (r.status !== 'ok') throw new Error(`${tag}: run ended ${r.status} ${r.firstError ?? ''}`);
+  return r;
+}
+
 /** Run `i`'s order of `clients`: rotated by one each run, so that drift hits every one alike. */
 export function rotation(clients, i) {
   const k = i % clients.length;
