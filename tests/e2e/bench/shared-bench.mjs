@@ -22,6 +22,8 @@ export function parseClients(specs) {
 export async function startBenchServer(clients) {
   const mounts = clients.flatMap((c) => ['--mount', `${c.label}=${path.dirname(c.file)}`]);
   const server = spawn(process.execPath, [`${benchDir}/server/server.mjs`, ...mounts], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Never left running, even when a tool fails before it could stop it.
+  process.on('exit', () => server.kill());
   const port = await new Promise((resolve, reject) => {
     let out = '';
     server.once('exit', (code) => reject(new Error(`the shared benchmark's server (${benchDir}) exited with ${code}`)));
