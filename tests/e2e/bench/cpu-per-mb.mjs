@@ -22,7 +22,6 @@ if (!/n=\d+/.test(gen ?? '') || !(runs > 0)) {
 const clients = parseClients(specs);
 const { base, stop } = await startBenchServer(clients);
 const prepared = await prepareCase(base, gen);
-const { expect } = prepared;
 
 /** Busy and total CPU time of the machine so far (jiffies, all cores). */
 function cpu() {
@@ -47,7 +46,7 @@ try {
       const r = await runCase(page, gen, prepared, `${i}-${c.label}`);
       const [w1, c1, t1] = [performance.now(), cpu(), await task()];
       await ctx.close();
-      const mb = (c.file ? expect.dataBytes : r.bytes) / 1e6;
+      const { mb } = r;
       const busyCores = ((c1.busy - c0.busy) / (c1.total - c0.total)) * cores;
       results[c.label].push({
         mbPerS: mb / (r.totalMs / 1000),

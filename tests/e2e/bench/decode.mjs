@@ -30,7 +30,7 @@ const UTF8 =
 
 const runs = Number(process.argv[2] ?? 5);
 
-async function measure(ascii) {
+async function measure({ ascii, UTF16, UTF8 }) {
   // The shared benchmark's mixed filler (lib/sse-gen.mjs): 1-4 byte sequences, astral included.
   const units = ['é', '€', '𝄞', 'a', 'ж', '中', '😀', 'z'].join('');
   const fill = ascii ? 'abcdefghij'.repeat(100) : units.repeat(50);
@@ -63,8 +63,8 @@ async function measure(ascii) {
   return {
     utf8: time(() => new TextDecoder().decode(utf8)),
     utf16le: time(() => new TextDecoder('utf-16le').decode(utf16)),
-    wasm: await wasm(globalThis.UTF16, utf16, text.length),
-    'wasm-utf8': await wasm(globalThis.UTF8, utf8, utf8.length),
+    wasm: await wasm(UTF16, utf16, text.length),
+    'wasm-utf8': await wasm(UTF8, utf8, utf8.length),
   };
 }
 
@@ -74,9 +74,7 @@ try {
     const results = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.newPage();
-      await page.addInitScript(([a, b]) => Object.assign(globalThis, { UTF16: a, UTF8: b }), [UTF16, UTF8]);
-      await page.goto('about:blank');
-      results.push(await page.evaluate(measure, ascii));
+      results.push(await page.evaluate(measure, { ascii, UTF16, UTF8 }));
       await page.close();
     }
     const cells = Object.keys(results[0]).map((k) => {

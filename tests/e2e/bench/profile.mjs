@@ -46,7 +46,7 @@ try {
     const { profile } = await cdp.send('Profiler.stop');
     await ctx.close();
     const { self, busy } = selfTimes(profile);
-    const mb = (c.file ? prepared.expect.dataBytes : r.bytes) / 1e6;
+    const { mb } = r;
     console.log(`\n${c.label}: ${gen}, ${(mb / (r.totalMs / 1000)).toFixed(1)} MB/s profiled, main thread busy ${(busy / 1000).toFixed(0)} ms (${(busy / 1000 / mb).toFixed(1)} ms/MB)`);
     const rows = [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
     for (const [k, t] of rows) console.log(`${(t / 1000).toFixed(1).padStart(9)} ms ${((100 * t) / busy).toFixed(1).padStart(5)}%  ${k}`);

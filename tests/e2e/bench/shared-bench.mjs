@@ -1,6 +1,6 @@
 // What the tools that measure on the shared benchmark's page and server have in common
-// (cold-ab.mjs, cpu-per-mb.mjs): ../shared/bench copied and set up as its README says, in
-// BENCH_DIR (default /tmp/bench).
+// (cold-ab.mjs, cpu-per-mb.mjs, profile.mjs): ../shared/bench copied and set up as its README
+// says, in BENCH_DIR (default /tmp/bench).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -57,12 +57,14 @@ export function loadClient(page, c) {
 /**
  * One timed run of a prepared case in the page: the server's 64 KiB writes, the stream held
  * open after the last event (as in the shared benchmark's timed runs); `tag` keeps runs apart.
+ * The page's result, with `mb`: the MB delivered (wire bytes for raw fetch, data for a client).
  */
 export async function runCase(page, gen, { expect, types }, tag) {
   const cfg = { url: `/sse?${gen}&chunk=65536&hold=1&run=${tag}`, n: expect.n, types, verify: false, timeoutMs: 60000, idleMs: 5000, wireBytes: expect.wireBytes };
   const r = await page.evaluate((cfg) => window.bench.run(cfg), cfg);
   if (r.status !== 'ok') throw new Error(`${tag}: run ended ${r.status} ${r.firstError ?? ''}`);
-  return r;
+  // Only raw fetch counts bytes.
+  return { ...r, mb: (r.bytes ?? expect.dataBytes) / 1e6 };
 }
 
 /** Run `i`'s order of `clients`: rotated by one each run, so that drift hits every one alike. */
