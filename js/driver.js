@@ -251,6 +251,8 @@ export function defineSource(exports) {
         if (buffer) buffer = chunk.length === chunk.buffer.byteLength && chunk.length < 262144 ? new ArrayBuffer(chunk.length * 2) : chunk.buffer;
         write(chunk);
         run(BODY, chunk.length);
+        // A shared source's followers learn of `id:` and `retry:` fields that fired no event.
+        o.sync?.();
         if (gen === generation) read();
       }
 

@@ -251,11 +251,16 @@ export function defineEventSource(loadSource, loadShared) {
         options,
         last: this.#last,
         enqueue: (item) => this.#enqueue(item),
-        start: (id) => {
+        // A leader resumes where its instance is: the last event ID and the server's `retry:`.
+        start: (id, retry) => {
           options.lastEventId = this.#last[0] = id;
+          options.numbers[1] = this.#last[1] = retry;
           this.#start();
         },
       };
+      // js/driver.js calls it after each chunk: the engine's last event ID and reconnection time
+      // may have changed without an event.
+      options.sync = () => this.#source && this.#shared?.sync(this.#source.last());
       loadShared().then(
         ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
         (err) => {

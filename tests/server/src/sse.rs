@@ -81,6 +81,7 @@ pub async fn route(state: &Arc<State>, parts: &Parts, q: &Query, request_body: B
             stream(q, spawn_chunks(vec![format!("data: {count}\n\n").into()], Duration::ZERO, Tail::End))
         }
         "/sse/live" => live(state, parts, q),
+        "/sse/story" => story(state, parts, q),
         "/sse/reset" => {
             let after = q.num("after", 64, 16 << 20) as usize;
             let bytes: Vec<u8> = b"data: x\n\n".iter().copied().cycle().take(after).collect();
@@ -224,6 +225,80 @@ fn live(state: &Arc<State>, parts: &Parts, q: &Query) -> Response<Body> {
             if !sink.send(format!("id: {n}\ndata: {n}\n\n")).await {
                 break;
             }
+        }
+    });
+    stream(q, body)
+}
+
+/// Block `k` of `/sse/story`: ids, data and event types that all differ, as real servers send
+/// them. Every 23rd block resets the last event ID (`id:` alone) and sends an event without an
+/// id; every 7th is an id with no data (it dispatches nothing but moves the last event ID); every
+/// 11th is an event without an id (it keeps the last one); the rest are `id: ev-k` events. Types
+/// cycle through `message` (no `event:` line), `tick` and `tock`; data is JSON.
+/// tests/e2e/story.mjs mirrors it.
+pub fn story_block(k: u64) -> String {
+    let event = match k % 3 {
+        0 => "",
+        1 => "event: tick\n",
+        _ => "event: tock\n",
+    };
+    let data = format!("data: {{\"k\":{k},\"text\":\"e{k} \u{e9}\"}}\n");
+    if k % 23 == 0 {
+        format!("id:\n\n{event}{data}\n")
+    } else if k % 7 == 0 {
+        format!("id: ev-{k}\n\n")
+    } else if k % 11 == 0 {
+        format!("{event}{data}\n")
+    } else {
+        format!("id: ev-{k}\n{event}{data}\n")
+    }
+}
+
+/// Where `/sse/story` starts for a request: after block `k` for `Last-Event-ID: ev-k`; without
+/// the header, after the last reset it sent the key (a client whose last event ID was reset) or
+/// from the start. `None` for an ID it never sends.
+fn story_start(state: &State, parts: &Parts, key: &str) -> Option<u64> {
+    match parts.headers.get("last-event-id") {
+        None => Some(state.story_last_reset(key).map_or(1, |k| k + 1)),
+        Some(v) => v.to_str().ok()?.strip_prefix("ev-")?.parse::<u64>().ok().map(|k| k + 1),
+    }
+}
+
+/// An endless stream of [`story_block`]s, one every `interval` ms (default 100), resuming as
+/// [`story_start`] says, counted under `key` in `GET /live?key=` while open, for at most `max_ms`
+/// (default 60 s), asking for `retry` ms (default 200) between connections. `until=K` stops after
+/// block K and keeps the stream open (a test then acts on a known last event ID).
+fn story(state: &Arc<State>, parts: &Parts, q: &Query) -> Response<Body> {
+    let key = q.text("key").unwrap_or_default();
+    let Some(mut k) = story_start(state, parts, &key) else {
+        return statics::plain(StatusCode::BAD_REQUEST, "Last-Event-ID is not an id this stream sent");
+    };
+    let every = ms(q.num("interval", 100, MAX_MS).max(1));
+    let deadline = tokio::time::Instant::now() + ms(q.num("max_ms", 60_000, MAX_DRIP_MS));
+    let retry = q.num("retry", 200, MAX_MS);
+    let until = q.num("until", u64::MAX, u64::MAX);
+    let guard = state.live_open(&key);
+    let state = state.clone();
+    let (sink, body) = channel();
+    tokio::spawn(async move {
+        let _guard = guard;
+        if !sink.send(format!("retry: {retry}\n\n")).await {
+            return;
+        }
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick(), if k <= until => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = sink.closed() => break,
+            }
+            if k % 23 == 0 {
+                state.story_reset_sent(&key, k);
+            }
+            if !sink.send(story_block(k)).await {
+                break;
+            }
+            k += 1;
         }
     });
     stream(q, body)

@@ -29,8 +29,11 @@ pub struct State {
     pub demo_drop: watch::Sender<u64>,
     pub demo_open: AtomicU64,
     pub demo_total: AtomicU64,
-    /// Open `/sse/live` streams per key.
+    /// Open `/sse/live` and `/sse/story` streams per key.
     live: Mutex<HashMap<String, u64>>,
+    /// The last `id:` reset block each `/sse/story` key was sent (where a request without
+    /// `Last-Event-ID` resumes).
+    story_resets: Mutex<HashMap<String, u64>>,
 }
 
 impl State {
@@ -45,6 +48,7 @@ impl State {
             demo_open: AtomicU64::new(0),
             demo_total: AtomicU64::new(0),
             live: Mutex::default(),
+            story_resets: Mutex::default(),
         }
     }
 
@@ -86,6 +90,19 @@ impl State {
     /// How many `/sse/live` streams are open under `key` now.
     pub fn live_count(&self, key: &str) -> u64 {
         self.live.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied().unwrap_or(0)
+    }
+
+    /// Notes that `/sse/story` sent `key` the `id:` reset of block `k`.
+    pub fn story_reset_sent(&self, key: &str, k: u64) {
+        let mut resets = self.story_resets.lock().unwrap_or_else(PoisonError::into_inner);
+        if resets.contains_key(key) || resets.len() < MAX_KEYS {
+            resets.insert(key.to_owned(), k);
+        }
+    }
+
+    /// The last `id:` reset block `/sse/story` sent `key`, if any.
+    pub fn story_last_reset(&self, key: &str) -> Option<u64> {
+        self.story_resets.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied()
     }
 
     /// The chunks of a bench stream, built once per shape so the server is never the bottleneck.

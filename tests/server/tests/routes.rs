@@ -354,3 +354,30 @@ async fn static_files_with_types_and_no_traversal() {
     assert_eq!(head.header("content-type").as_deref(), Some("application/wasm"));
     std::fs::remove_dir_all(root).unwrap();
 }
+
+#[tokio::test]
+async fn story_resumes_after_its_ids_and_after_the_last_reset_without_one() {
+    let (port, _, _stop) = start().await;
+    let read = |target: &'static str, headers: &'static [(&'static str, &'static [u8])]| async move {
+        let mut client = Client::connect(port).await;
+        client.send("GET", target, headers, b"").await;
+        client.reply(Duration::from_millis(400)).await
+    };
+    // Blocks 1..=24 (23 is the reset), then the stream stays open.
+    let reply = read("/sse/story?key=s&interval=1&until=24", &[]).await;
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    assert!(text.starts_with("retry: 200\n\nid: ev-1\nevent: tick\ndata: {\"k\":1,\"text\":\"e1 \u{e9}\"}\n\n"), "{text}");
+    assert!(text.contains("\n\nid: ev-7\n\n"), "block 7 is an id alone: {text}");
+    assert!(text.contains("\n\nevent: tock\ndata: {\"k\":11,"), "block 11 has no id: {text}");
+    assert!(text.contains("\n\nid:\n\nevent: tock\ndata: {\"k\":23,"), "block 23 resets the id: {text}");
+    assert!(text.ends_with("id: ev-24\ndata: {\"k\":24,\"text\":\"e24 \u{e9}\"}\n\n"), "{text}");
+    assert!(!reply.complete);
+    // After an id, the next block; without one, after the reset it was sent.
+    let after = read("/sse/story?key=s&interval=1&until=6", &[("Last-Event-ID", b"ev-4")]).await;
+    assert!(after.text().starts_with("retry: 200\n\nid: ev-5\n"), "{}", after.text());
+    let reset = read("/sse/story?key=s&interval=1&until=25", &[]).await;
+    assert!(reset.text().starts_with("retry: 200\n\nid: ev-24\n"), "{}", reset.text());
+    let unknown = read("/sse/story?key=s", &[("Last-Event-ID", b"24")]).await;
+    assert_eq!(unknown.status, 400);
+}
