@@ -494,7 +494,8 @@ export function defineEventSource(loadSource, loadShared) {
     }
 
     #enqueue(item) {
-      this.#shared?.tap(item);
+      // A shared source's new leader drops the events its connection sends again (js/shared.js).
+      if (this.#shared && !(item = this.#shared.tap(item))) return;
       this.#queue.push(item);
       if (!this.#pumping) {
         this.#pumping = true;

@@ -22,7 +22,9 @@
 // on from its own count, so an instance that has more events than the new leader drops those the
 // server sends again. One that has fewer holds the new leader's messages until the former
 // leader's last events reach it (messages from one sender arrive in order, from two senders in
-// any order).
+// any order). The events after the last event ID (events without an `id:`) come again too: each
+// instance keeps them (`recent`), and a new leader drops them from its connection's first events
+// where they match, so that a takeover delivers no event twice.
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -31,6 +33,8 @@ const CLOSED = 2;
 // were posted before the new leader had them, so they come; this only bounds the wait if a
 // browser lost them.
 const HOLD = 1000;
+// At most this many events after the last event ID are kept to recognise when they come again.
+const RECENT = 64;
 
 /** The name of the lock and the channel: everything the request depends on, as values. */
 function keyOf(o) {
@@ -40,8 +44,6 @@ function keyOf(o) {
 
 /** The events in a batch of `parts[i..end]`, four fields each (the last record may lack its 4th). */
 const size = ({ i, end }) => Math.ceil((end - i) / 4);
-/** The last event ID of a batch's last event. */
-const lastIdOf = (m) => m.parts[m.i + 4 * (size(m) - 1) + 2];
 
 /**
  * Makes the instance behind `port` a participant: `port.enqueue(item)` queues an event for it as
@@ -73,9 +75,13 @@ export function join(port) {
   // A new leader's messages, held until this instance has the events that leader had.
   let held = null;
   let release = null;
+  // The type and data of each event since the last event ID changed (null: more than RECENT),
+  // and at a takeover, those of them the new connection has yet to send again.
+  let recent = [];
+  let replay = null;
 
   const post = (m) => channel.postMessage({ ...m, sid, from: me });
-  const state = () => ({ kind: 's', open, origin, seq: count, last: [...last] });
+  const state = () => ({ kind: 's', open, origin, seq: count, last: [...last], recent });
   /** The lock a leader whose connection failed for good holds while its followers hear of it. */
   const closedName = () => `${name}#closed:${sid}`;
 
@@ -99,9 +105,31 @@ export function join(port) {
       .catch(() => release());
   }
 
-  /** Every item this instance queues, from its own connection (leading) or from the channel. */
+  /** Takes the last event ID `id` and reconnection time `retry`. */
+  function setLast(id, retry) {
+    if (id !== last[0]) recent = [];
+    last[0] = id;
+    last[1] = retry;
+  }
+
+  /**
+   * Takes the events of a batch: the last event ID, and the events after it (an event whose ID
+   * differs from the one before set it, and the server resumes after it).
+   */
+  function note({ parts, i, end }) {
+    for (let j = i; j < end; j += 4) {
+      if (parts[j + 2] !== last[0]) setLast(parts[j + 2], last[1]);
+      else if (recent && recent.length < 2 * RECENT) recent.push(parts[j], parts[j + 1]);
+      else recent = null;
+    }
+  }
+
+  /**
+   * Every item this instance queues, from its own connection (leading) or from the channel;
+   * returns what to queue.
+   */
   function tap(item) {
-    if (done) return;
+    if (done) return item;
     if (leader) {
       let m = item;
       if (item.kind === OPEN) {
@@ -109,9 +137,18 @@ export function join(port) {
         origin = item.origin;
         m = { kind: OPEN, origin, seq: count };
       } else if (item.kind === 'm') {
+        const { parts, end } = item;
+        // After a takeover, the events the former connection delivered after the last event ID
+        // come first again: dropped while they match.
+        while (replay?.length && item.i < end && parts[item.i] === replay[0] && parts[item.i + 1] === replay[1]) {
+          replay = replay.slice(2);
+          item.i += 4;
+        }
+        if (item.i < end || !replay?.length) replay = null;
+        if (item.i >= end) return null;
         count += size(item);
-        last[0] = lastIdOf(item);
-        m = { kind: 'm', parts: item.parts.slice(item.i, item.end), i: 0, end: item.end - item.i, seq: count, origin };
+        note(item);
+        m = { kind: 'm', parts: parts.slice(item.i, end), i: 0, end: end - item.i, seq: count, origin };
       } else {
         open = false;
         m = { ...item, seq: count };
@@ -119,14 +156,14 @@ export function join(port) {
       post(m);
     }
     if (item.state === CLOSED) leave(leader);
+    return item;
   }
 
   /** The engine's [lastEventId, reconnectionTime] after a chunk: followers learn what changed. */
-  function sync(now) {
-    if (done || !leader || (now[0] === last[0] && now[1] === last[1])) return;
-    last[0] = now[0];
-    last[1] = now[1];
-    post({ kind: 'l', last: [...now], seq: count });
+  function sync([id, retry]) {
+    if (done || !leader || (id === last[0] && retry === last[1])) return;
+    setLast(id, retry);
+    post({ kind: 'l', last: [id, retry], seq: count });
   }
 
   function queueOpen(at) {
@@ -149,11 +186,11 @@ export function join(port) {
       if (!open || skip >= n) return;
       if (skip > 0) m.i = skip * 4;
       count = m.seq;
-      last[0] = lastIdOf(m);
+      note(m);
       port.enqueue(m);
       if (held && count >= held.seq) unhold();
     } else if (kind === 'l') {
-      if (m.sid === sid && m.seq >= count) (last[0] = m.last[0]), (last[1] = m.last[1]);
+      if (m.sid === sid && m.seq >= count) setLast(...m.last);
     } else if (kind === 'e') {
       // Another instance's takeover is a reconnection only for those that were open.
       if (m.takeover && !open) return;
@@ -163,7 +200,7 @@ export function join(port) {
     } else {
       // OPEN, or a leader's state ('s').
       if (m.sid !== sid) (sid = m.sid), (count = m.seq);
-      if (kind === 's' && m.seq >= count) (last[0] = m.last[0]), (last[1] = m.last[1]);
+      if (kind === 's' && m.seq >= count) setLast(...m.last), (recent = m.recent);
       if ((kind === OPEN || m.open) && !open) queueOpen(m.origin);
     }
   }
@@ -237,6 +274,7 @@ export function join(port) {
       if (open) {
         port.enqueue({ kind: 'e', state: CONNECTING, status: 0, message: 'eventsource-wasm: the shared connection moved here', willRetry: true, takeover: true });
       }
+      replay = recent;
       post(state());
       port.start(last[0], last[1]);
       return new Promise((resolve) => (release = resolve));
