@@ -102,7 +102,7 @@ async function chaos(build) {
       stats.joined++;
     } else if (r < 0.3) {
       const followers = live().filter((q) => q !== leader && q.kind === 'page');
-      if (followers.length > 4) {
+      if (followers.length && live().length >= 5) {
         const q = pick(followers);
         await read(q);
         await q.page.evaluate((i) => window.closeSource(i), q.index);
