@@ -367,7 +367,10 @@ async fn story_resumes_after_its_ids_and_after_the_last_reset_without_one() {
     let reply = read("/sse/story?key=s&interval=1&until=24", &[]).await;
     assert_eq!(reply.status, 200);
     let text = reply.text();
-    assert!(text.starts_with("retry: 200\n\nid: ev-1\nevent: tick\ndata: {\"k\":1,\"text\":\"e1 \u{e9}\"}\n\n"), "{text}");
+    assert!(
+        text.starts_with("retry: 200\n\nid: ev-1\nevent: tick\ndata: {\"k\":1,\"text\":\"e1 \u{e9}\"}\n\n"),
+        "{text}"
+    );
     assert!(text.contains("\n\nid: ev-7\n\n"), "block 7 is an id alone: {text}");
     assert!(text.contains("\n\nevent: tock\ndata: {\"k\":11,"), "block 11 has no id: {text}");
     assert!(text.contains("\n\nid:\n\nevent: tock\ndata: {\"k\":23,"), "block 23 resets the id: {text}");
