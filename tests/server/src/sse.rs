@@ -243,11 +243,11 @@ pub fn story_block(k: u64) -> String {
         _ => "event: tock\n",
     };
     let data = format!("data: {{\"k\":{k},\"text\":\"e{k} \u{e9}\"}}\n");
-    if k % 23 == 0 {
+    if k.is_multiple_of(23) {
         format!("id:\n\n{event}{data}\n")
-    } else if k % 7 == 0 {
+    } else if k.is_multiple_of(7) {
         format!("id: ev-{k}\n\n")
-    } else if k % 11 == 0 {
+    } else if k.is_multiple_of(11) {
         format!("{event}{data}\n")
     } else {
         format!("id: ev-{k}\n{event}{data}\n")
@@ -292,7 +292,7 @@ fn story(state: &Arc<State>, parts: &Parts, q: &Query) -> Response<Body> {
                 _ = tokio::time::sleep_until(deadline) => break,
                 _ = sink.closed() => break,
             }
-            if k % 23 == 0 {
+            if k.is_multiple_of(23) {
                 state.story_reset_sent(&key, k);
             }
             if !sink.send(story_block(k)).await {
