@@ -281,8 +281,12 @@ export function defineSource(exports) {
 
       // The class's own inputs (js/event-source.js).
       this.run = run;
-      // The last event ID and the reconnection time.
-      this.last = () => [decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle))), esw_retry(handle)];
+      // The last event ID and the reconnection time. The call that writes the ID comes first:
+      // it may move the output buffer or grow (and so detach) the memory.
+      this.last = () => {
+        const len = esw_last_id(handle);
+        return [decoder.decode(new Uint8Array(memory.buffer, esw_out(), len)), esw_retry(handle)];
+      };
       // Closes and frees the engine; returns what `last` did.
       this.close = () => {
         try {
