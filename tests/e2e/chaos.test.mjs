@@ -69,8 +69,9 @@ const show = (v) => JSON.stringify(v, (k, x) => (typeof x === 'string' && x.leng
  * connection delivered. Exact, except where bytes may legitimately not have reached the client:
  * after a network error (a stream that errors drops what it had queued), or where the client's
  * own inactivity timeout ended a connection that was not stalled (the process or page was starved
- * for longer than the timeout, so the client rightly gave up before the last bytes). There it
- * must lie between where that connection started and what it sent.
+ * for longer than the timeout, so the client rightly gave up before the last bytes; the server
+ * sees the client close first, and the client's error says so). There it must lie between where
+ * that connection started and what it sent.
  */
 function judgeResumes(log, endings) {
   const wrong = [];
@@ -80,7 +81,9 @@ function judgeResumes(log, endings) {
   for (let k = 1; k < log.length; k++) {
     const prev = log[k - 1];
     const got = log[k].resumed;
-    const timedOut = !prev.fate.startsWith('stall') && /inactivity/i.test(endings[k - 1] ?? '');
+    // The server's word counts too: a timeout while a request was on its way may end one that
+    // never reached the server, putting the error events out of step with the connections.
+    const timedOut = prev.abandoned || (!prev.fate.startsWith('stall') && /inactivity/i.test(endings[k - 1] ?? ''));
     const kind = prev.lossy ? 'bounded, after a network error' : timedOut ? 'bounded, after a timeout on a busy machine' : 'exact';
     const ok = kind === 'exact' ? got === prev.delivered : got >= prev.resumed && got <= prev.delivered;
     counts[kind]++;
@@ -108,9 +111,12 @@ async function check(t, name, seed, run, result, guards, { native = false, cross
   for (const guard of guards) await guard.assertClean(where);
   assert.deepEqual(result.problems, [], `the source misbehaved (${where})`);
   assert.deepEqual(resumes.wrong.slice(0, 5), [], `${resumes.wrong.length} reconnections came with a wrong Last-Event-ID (${where})`);
-  // One error event per connection that ended: the last one may still have been open.
+  // One error event per connection that ended: the last one may still have been open. A timeout
+  // on a busy machine (one not of a stall) may end a request before it reached the server: an
+  // error event with no connection.
   const ended = result.endings.length;
-  assert.ok(run.connections === ended || run.connections === ended + 1, `${run.connections} connections but ${ended} error events (${where})`);
+  const busy = Math.max(0, result.endings.filter((m) => /inactivity/i.test(m)).length - (run.fates.stall ?? 0));
+  assert.ok(run.connections <= ended + 1 && run.connections >= ended - busy, `${run.connections} connections but ${ended} error events, ${busy} of them timeouts not of a stall (${where})`);
 
   const expected = expectedMessages(run.events);
   const got = result.messages;

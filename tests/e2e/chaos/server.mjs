@@ -105,8 +105,12 @@ export async function startChaosServer(root) {
     // resumed: the id the client came with (-1: none); delivered: the last id it has once it got
     // every byte sent; lossy: a network error ends the connection, which may drop bytes the
     // client received but had not read yet (a stream that errors discards its queue).
-    const entry = { lastEventId: header ?? null, resumed: got, delivered: got, lossy: false, keepalive: false, fate: '' };
+    // abandoned: the client closed the connection before the server ended it (other than a
+    // stall, which the client must end): its own timeout on a busy machine.
+    const entry = { lastEventId: header ?? null, resumed: got, delivered: got, lossy: false, keepalive: false, abandoned: false, fate: '' };
     run.log.push(entry);
+    let ending = false;
+    socket.once('close', () => (entry.abandoned ||= !ending));
 
     // A run may set its first connection's fate (the others are drawn as ever).
     const fate = conn === 0 && run.first ? run.first : r.weighted(run.fateWeights);
@@ -118,6 +122,7 @@ export async function startChaosServer(root) {
       const after = past ? new Date(Date.now() - 60000 - r.int(1e9)).toUTCString() : '0';
       const body = Buffer.from('busy\n');
       await write(socket, `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${after}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${cors}Connection: close\r\n\r\n`);
+      ending = true;
       socket.end(body);
       return;
     }
@@ -128,6 +133,7 @@ export async function startChaosServer(root) {
       // A reset, not a FIN: a browser may take a head cut by a FIN for a whole (bodiless) one.
       await write(socket, head.slice(0, 1 + r.int(head.length - 5)));
       await delay(2);
+      ending = true;
       if (!socket.destroyed) socket.resetAndDestroy();
       return;
     }
@@ -170,6 +176,7 @@ export async function startChaosServer(root) {
     }
     if (socket.destroyed) return;
     if (fate === 'stall') {
+      ending = true;
       // A stall that delivered the run's last event is ended by the client closing when it has
       // them all, not by its inactivity timeout: it is no measure of the timeout.
       if (entry.delivered >= run.events.length - 1) return;
@@ -187,8 +194,9 @@ export async function startChaosServer(root) {
       }
     }
     if (fate === 'end' && chunked) await write(socket, '0\r\n\r\n');
+    if (how === 'reset') await delay(2);
+    ending = true;
     if (how === 'reset') {
-      await delay(2);
       if (!socket.destroyed) socket.resetAndDestroy();
     } else socket.end();
   }
