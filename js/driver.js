@@ -78,6 +78,8 @@ export function defineSource(exports) {
       // the source, as nothing could reconnect it.
       const once = !!o.stream;
       const probeCors = !o.fetch && !once && hasCors();
+      // Set by the first response: this source's request passes CORS (see onFetchError).
+      let answered = false;
       // Bumped on every abort: callbacks of older attempts compare and give up.
       let generation = 0;
       let controller = null;
@@ -209,6 +211,7 @@ export function defineSource(exports) {
       }
 
       function onResponse(res, gen) {
+        answered = true;
         const headers = res.headers;
         const type = headers.get('content-type');
         const bytes = encoder.encode(type ?? '');
@@ -256,35 +259,49 @@ export function defineSource(exports) {
         if (gen === generation) read();
       }
 
-      // A rejected fetch is either a network error (retry) or a CORS failure (fail). Both reject
-      // with the same TypeError, so a `no-cors` request settles it: it succeeds only if the
-      // server answered, and only a cross-origin answer can have failed CORS.
-      function onFetchError(err) {
-        if (!probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
+      // A rejected fetch is a network error (reconnect) or a CORS failure (fail, as native does),
+      // and both reject with the same TypeError. In doubt it is a network error:
+      // - once this source had a response, its request passes CORS, so a later failure is the
+      //   network's (a reset before the response head, a server restarting) and nothing is asked;
+      // - before that, a `no-cors` GET of the URL asks whether the server answers at all, and if
+      //   it does from another origin (opaque), a plain CORS GET whether it allows this origin.
+      //   Only a server that answers but fails even that plain request fails the source's own.
+      // The probes are GETs without the source's method, headers or body (they must not repeat a
+      // POST), and stop at the response head; a server that is down sees one more GET per
+      // attempt. A preflight the server refuses (headers it does not allow) passes for a network
+      // error.
+      async function onFetchError(err) {
+        if (answered || !probeCors || field(err, 'name') === 'AbortError') return onFailure(err);
         keep(NETWORK_ERROR, field(err, 'message'));
-        const probe = new AbortController();
-        const init = { mode: 'no-cors', cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
         const gen = generation;
-        // A fetch that throws rejects.
-        new Promise((resolve) => resolve(g.fetch(o.fetchUrl, init))).then(
-          (res) => {
-            probe.abort();
-            if (gen !== generation) return;
-            // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
-            // (the request may redirect either way) means the failure was the network's, e.g. a
-            // connection reset before the response head.
-            if (res?.type === 'opaque') report(FAILED, 'the response failed the CORS check');
-            else run(NETWORK_ERROR);
-          },
-          // `failure` still holds the fetch's own message.
-          () => gen === generation && run(NETWORK_ERROR),
-        );
+        let cors = false;
+        // close() aborts the probes; so does a server that holds their heads back for 5 s: no
+        // answer, no CORS failure either.
+        const probe = (controller = new AbortController());
+        const timer = setTimeout(() => ((cors = false), probe.abort()), 5000);
+        const init = { cache: 'no-store', credentials: o.withCredentials ? 'include' : 'same-origin', signal: probe.signal };
+        try {
+          // (A fetch that throws is caught too.)
+          if ((await g.fetch(o.fetchUrl, { ...init, mode: 'no-cors' }))?.type === 'opaque') {
+            cors = true;
+            await g.fetch(o.fetchUrl, init);
+            cors = false;
+          }
+        } catch {}
+        clearTimeout(timer);
+        probe.abort();
+        // `failure` still holds the fetch's own message.
+        if (gen === generation) cors ? report(FAILED, 'the response failed the CORS check') : run(NETWORK_ERROR);
       }
 
       // The class's own inputs (js/event-source.js).
       this.run = run;
-      // The last event ID and the reconnection time.
-      this.last = () => [decoder.decode(new Uint8Array(memory.buffer, esw_out(), esw_last_id(handle))), esw_retry(handle)];
+      // The last event ID and the reconnection time. The call that writes the ID comes first:
+      // it may move the output buffer or grow (and so detach) the memory.
+      this.last = () => {
+        const len = esw_last_id(handle);
+        return [decoder.decode(new Uint8Array(memory.buffer, esw_out(), len)), esw_retry(handle)];
+      };
       // Closes and frees the engine; returns what `last` did.
       this.close = () => {
         try {

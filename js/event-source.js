@@ -136,7 +136,8 @@ function normalize(init) {
     }
   }
   const inactivityTimeout = number(init, 'inactivityTimeout');
-  if (param != null) {
+  // false (like null and undefined) is off, true the name lastEventId.
+  if (param != null && param !== false) {
     o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
     if (!o.lastEventIdParam) throw optionError('lastEventIdQueryParam', 'must be a non-empty name or true');
   }
@@ -377,10 +378,11 @@ export function defineEventSource(loadSource, loadShared) {
       this.#handlers[type] = v;
       // One listener per type, made once: adding it while it is listening and removing it
       // while it is not do nothing (DOM), and once removed it is added again at the end.
+      // WebIDL: an object that is not callable is kept (the getter returns it) but never called,
+      // and calling it does nothing ([LegacyTreatNonObjectAsNull]).
       const wrapper = (this.#wrappers[type] ??= (event) => {
         const h = this.#handlers[type];
         if (typeof h === 'function') return h.call(this, event);
-        throw new TypeError(`The 'on${type}' handler is not callable.`);
       });
       (v === null ? removeListener : addListener).call(this, type, wrapper);
     }

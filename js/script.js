@@ -8,9 +8,10 @@ import { create } from './core-entry.js';
 import { g } from './event-source.js';
 
 const script = g.document?.currentScript;
-// This file's URL: the script element's, or in a worker (importScripts) the first script URL of
-// a stack trace taken while it runs.
-const here = script ? script.src : /(https?|file):\/\/[^\s()]+?\.m?js/.exec(new Error().stack)?.[0];
+// This file's URL: the script element's, or in a worker (importScripts) that of the first frame
+// of a stack trace taken while it runs: the whole URL before its `:line:column` at the end of the
+// line (a path may hold `.js` anywhere, a host a port). (`self.location` is the worker's script.)
+const here = script ? script.src : /((?:https?|file):\/\/\S+?):\d+:\d+\)?$/m.exec(new Error().stack)?.[1];
 const EventSource = create(
   () => {
     throw new Error('this runtime lacks DecompressionStream; use the npm build');

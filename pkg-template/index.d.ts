@@ -33,7 +33,7 @@ export interface EventSourceWasmInit extends EventSourceInit {
   retryOnStatus?: number[];
   /** Milliseconds without any byte (comments count) before the connection is dropped and re-established. 0 = off. */
   inactivityTimeout?: number;
-  /** Send the last event ID as this query parameter instead of the Last-Event-ID header (avoids a CORS preflight); true means 'lastEventId'. */
+  /** Send the last event ID as this query parameter instead of the Last-Event-ID header (avoids a CORS preflight); true means 'lastEventId', false (or absent) the header. */
   lastEventIdQueryParam?: string | boolean;
   /** Longest line in bytes before the connection fails with an error; 0 = no limit (the spec's default). */
   maxLineLength?: number;

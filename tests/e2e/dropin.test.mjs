@@ -177,12 +177,13 @@ async function corsFailure(makeUrl, init) {
   assert.deepEqual(ours.events, [ev('error', 2)], 'ours: one error, CLOSED, nothing in the 500 ms after');
   const [gO, gN] = [await gets(kO), await gets(kN)];
   assert.equal(gN.length, 1, 'native makes exactly one GET');
-  // fetch() rejects a CORS failure and a network error alike; ours tells them apart with one
-  // `no-cors` probe (README, "Differences from native"). The CORS request itself is never retried.
+  // fetch() rejects a CORS failure and a network error alike; ours tells them apart with two
+  // probes, a `no-cors` GET (does the server answer?) and a plain CORS GET (does it allow this
+  // origin?) (README, "Differences from native"). The source's request itself is never retried.
   assert.deepEqual(
     gO.map((r) => r.headers['sec-fetch-mode']),
-    ['cors', 'no-cors'],
-    'ours: exactly one CORS request, then the one no-cors probe, then nothing',
+    ['cors', 'no-cors', 'cors'],
+    'ours: exactly one request, then the two probes, then nothing',
   );
 }
 
@@ -206,7 +207,7 @@ test('3 dedicated worker: cross-origin without CORS headers fails: error, CLOSED
     timeout: 4000,
   });
   assert.deepEqual(r.events, [ev('error', 2)]);
-  assert.deepEqual((await gets(k)).map((x) => x.headers['sec-fetch-mode']), ['cors', 'no-cors'], 'one CORS request and the probe, no retry');
+  assert.deepEqual((await gets(k)).map((x) => x.headers['sec-fetch-mode']), ['cors', 'no-cors', 'cors'], 'one request and the two probes, no retry');
 });
 
 test('3 page: unreachable server (cross-origin, closed port) is a network error: error with CONNECTING, then a retry', T, async () => {

@@ -1,7 +1,9 @@
 // The chaos server: raw HTTP/1.1 over node:net on 127.0.0.1, so every byte and every way a
 // connection ends is ours to choose. /sse?run=KEY streams a run's events from after the
 // Last-Event-ID it is sent, then meets the fate the run's PRNG picks for that connection; it also
-// serves the page, the client module and pkg/ to Chromium from the same origin.
+// serves the page, the client module and pkg/ to Chromium from the same origin. A second port is
+// another origin: the same, with CORS headers (any origin, Last-Event-ID allowed, Retry-After
+// exposed), for the cross-origin runs.
 import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,7 +27,8 @@ const bump = (counts, key) => (counts[key] = (counts[key] ?? 0) + 1);
 export async function startChaosServer(root) {
   const runs = new Map();
   const sockets = new Set();
-  const server = net.createServer((socket) => {
+  // `cross`: the second origin's connections, whose responses allow CORS.
+  const accept = (cross) => (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -40,31 +43,43 @@ export async function startChaosServer(root) {
       socket.off('data', onData);
       // Keep reading (and ignoring) so that the client's close is seen.
       socket.on('data', () => {});
-      handle(socket, parseHead(head.subarray(0, end).toString('latin1'))).catch((err) => {
+      handle(socket, parseHead(head.subarray(0, end).toString('latin1')), cross ? CORS : '').catch((err) => {
         console.error('chaos server:', err);
         socket.destroy();
       });
     };
     socket.on('data', onData);
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  };
+  const servers = [net.createServer(accept(false)), net.createServer(accept(true))];
+  const [port, crossPort] = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+        }),
+    ),
+  );
 
-  async function handle(socket, req) {
+  async function handle(socket, req, cors) {
     const url = new URL(req.target, 'http://127.0.0.1');
     if (url.pathname === '/sse') {
       const run = runs.get(url.searchParams.get('run'));
-      // What is not the source's own request (it asks for text/event-stream) is the no-cors
-      // probe a page's source sends after a failed fetch: answered, as any server would, but
-      // kept out of the connection count and the resume checks.
+      // The CORS preflight a cross-origin Last-Event-ID needs from fetch(): allowed, cached.
+      if (run && req.method === 'OPTIONS') {
+        run.preflights++;
+        return respond(socket, 204, '', Buffer.alloc(0), `${cors}Access-Control-Allow-Headers: Last-Event-ID\r\nAccess-Control-Max-Age: 600\r\n`);
+      }
+      // What is not the source's own request (it asks for text/event-stream) is a probe a page's
+      // source sends after a failed fetch before its first response (no-cors, then CORS; see
+      // js/driver.js): answered, as any server would, but kept out of the connection count and
+      // the resume checks. `probeAt`: how many connections came before each.
       if (run && !/text\/event-stream/.test(req.headers.get('accept') ?? '')) {
         run.probes++;
-        return respond(socket, 200, 'text/plain', Buffer.from('not a stream request\n'));
+        run.probeAt.push(run.connections);
+        return respond(socket, 200, 'text/plain', Buffer.from('not a stream request\n'), cors);
       }
-      if (run) return stream(socket, run, req);
+      if (run) return stream(socket, run, req, cors);
     } else if (url.pathname === '/page.html') {
       return respond(socket, 200, 'text/html; charset=utf-8', Buffer.from(PAGE));
     } else if (url.pathname === '/chaos/client.mjs' || url.pathname.startsWith('/pkg/')) {
@@ -81,7 +96,7 @@ export async function startChaosServer(root) {
    * One SSE connection of `run`: log the Last-Event-ID it came with, send what follows it, meet a
    * fate. The test judges each Last-Event-ID against the previous connection's log entry.
    */
-  async function stream(socket, run, req) {
+  async function stream(socket, run, req, cors) {
     const conn = run.connections++;
     const r = prng(mix(run.seed, 'connection', conn));
     const header = req.headers.get('last-event-id');
@@ -90,10 +105,15 @@ export async function startChaosServer(root) {
     // resumed: the id the client came with (-1: none); delivered: the last id it has once it got
     // every byte sent; lossy: a network error ends the connection, which may drop bytes the
     // client received but had not read yet (a stream that errors discards its queue).
-    const entry = { lastEventId: header ?? null, resumed: got, delivered: got, lossy: false, keepalive: false, fate: '' };
+    // abandoned: the client closed the connection before the server ended it (other than a
+    // stall, which the client must end): its own timeout on a busy machine.
+    const entry = { lastEventId: header ?? null, resumed: got, delivered: got, lossy: false, keepalive: false, abandoned: false, fate: '' };
     run.log.push(entry);
+    let ending = false;
+    socket.once('close', () => (entry.abandoned ||= !ending));
 
-    const fate = r.weighted(run.fateWeights);
+    // A run may set its first connection's fate (the others are drawn as ever).
+    const fate = conn === 0 && run.first ? run.first : r.weighted(run.fateWeights);
     bump(run.fates, fate);
     entry.fate = fate;
     if (fate === '503') {
@@ -101,17 +121,19 @@ export async function startChaosServer(root) {
       bump(run.fates, past ? '503 Retry-After: past HTTP-date' : '503 Retry-After: 0');
       const after = past ? new Date(Date.now() - 60000 - r.int(1e9)).toUTCString() : '0';
       const body = Buffer.from('busy\n');
-      await write(socket, `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${after}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      await write(socket, `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${after}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${cors}Connection: close\r\n\r\n`);
+      ending = true;
       socket.end(body);
       return;
     }
     const chunked = r.chance(0.3);
-    const head = `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream${r.chance(0.3) ? '; charset=utf-8' : ''}\r\nCache-Control: no-store\r\n${chunked ? 'Transfer-Encoding: chunked\r\n' : ''}Connection: close\r\n\r\n`;
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream${r.chance(0.3) ? '; charset=utf-8' : ''}\r\nCache-Control: no-store\r\n${chunked ? 'Transfer-Encoding: chunked\r\n' : ''}${cors}Connection: close\r\n\r\n`;
     if (fate === 'headers') {
       entry.fate = 'reset inside the response head';
       // A reset, not a FIN: a browser may take a head cut by a FIN for a whole (bodiless) one.
       await write(socket, head.slice(0, 1 + r.int(head.length - 5)));
       await delay(2);
+      ending = true;
       if (!socket.destroyed) socket.resetAndDestroy();
       return;
     }
@@ -154,6 +176,7 @@ export async function startChaosServer(root) {
     }
     if (socket.destroyed) return;
     if (fate === 'stall') {
+      ending = true;
       // A stall that delivered the run's last event is ended by the client closing when it has
       // them all, not by its inactivity timeout: it is no measure of the timeout.
       if (entry.delivered >= run.events.length - 1) return;
@@ -171,8 +194,9 @@ export async function startChaosServer(root) {
       }
     }
     if (fate === 'end' && chunked) await write(socket, '0\r\n\r\n');
+    if (how === 'reset') await delay(2);
+    ending = true;
     if (how === 'reset') {
-      await delay(2);
       if (!socket.destroyed) socket.resetAndDestroy();
     } else socket.end();
   }
@@ -180,15 +204,19 @@ export async function startChaosServer(root) {
   return {
     port,
     origin: `http://127.0.0.1:${port}`,
+    crossOrigin: `http://127.0.0.1:${crossPort}`,
     /**
      * Registers a run: its events are fixed by `seed`, its connections' fates too (drawn from
-     * `fates`, a subset of FATES' keys).
+     * `fates`, a subset of FATES' keys); `first`, if given, is the first connection's fate.
      */
-    addRun(key, seed, total, fates = Object.keys(FATES)) {
+    addRun(key, seed, total, fates = Object.keys(FATES), first = '') {
       const run = {
         seed,
+        first,
+        preflights: 0,
         fateWeights: Object.fromEntries(fates.map((f) => [f, FATES[f]])),
         probes: 0,
+        probeAt: [],
         events: makeEvents(seed, total),
         connections: 0,
         log: [],
@@ -202,7 +230,7 @@ export async function startChaosServer(root) {
     },
     close() {
       for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
     },
   };
 }
@@ -221,8 +249,12 @@ function parseHead(text) {
   return { method, target, headers };
 }
 
-function respond(socket, status, type, body) {
-  const reason = { 200: 'OK', 404: 'Not Found' }[status];
-  socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n`);
+const CORS = 'Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Retry-After\r\n';
+
+/** `extra`: more header lines, each ending in CRLF. */
+function respond(socket, status, type, body, extra = '') {
+  const reason = { 200: 'OK', 204: 'No Content', 404: 'Not Found' }[status];
+  const head = `${type ? `Content-Type: ${type}\r\n` : ''}${status === 204 ? '' : `Content-Length: ${body.length}\r\n`}${extra}`;
+  socket.write(`HTTP/1.1 ${status} ${reason}\r\n${head}Cache-Control: no-store\r\nConnection: close\r\n\r\n`);
   socket.end(body);
 }
