@@ -2,7 +2,7 @@
 //! sleeps.
 
 use eventsource_wasm::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
-use eventsource_wasm::RetryPolicy;
+use eventsource_wasm::retry::RetryPolicy;
 
 /// An owned record of each action, easy to compare.
 #[derive(Debug, Clone, PartialEq)]
