@@ -197,21 +197,21 @@ impl Cause {
 /// The English text of each [`ErrorInfo::message`] the engine writes, one per [`Cause`] (two
 /// for [`Cause::Status`]).
 pub mod messages {
-    /// [`Cause::ServerClosed`].
+    /// [`Cause::ServerClosed`](super::Cause::ServerClosed).
     pub const SERVER_CLOSED: &str = "the server closed the connection";
-    /// [`Cause::Status`], a status that fails the connection.
+    /// [`Cause::Status`](super::Cause::Status), a status that fails the connection.
     pub const STATUS: &str = "the response status is not 200";
-    /// [`Cause::Status`], a status configured to retry.
+    /// [`Cause::Status`](super::Cause::Status), a status configured to retry.
     pub const STATUS_RETRIED: &str = "the server answered with a status configured to retry";
-    /// [`Cause::ContentType`].
+    /// [`Cause::ContentType`](super::Cause::ContentType).
     pub const CONTENT_TYPE: &str = "the response Content-Type is not text/event-stream";
-    /// [`Cause::Inactivity`].
+    /// [`Cause::Inactivity`](super::Cause::Inactivity).
     pub const INACTIVITY: &str = "no data received within the inactivity timeout";
-    /// [`Cause::RetriesExhausted`].
+    /// [`Cause::RetriesExhausted`](super::Cause::RetriesExhausted).
     pub const RETRIES_EXHAUSTED: &str = "gave up after the maximum number of retries";
-    /// [`Cause::LineTooLong`].
+    /// [`Cause::LineTooLong`](super::Cause::LineTooLong).
     pub const LINE_TOO_LONG: &str = "event stream line exceeds the configured maximum length";
-    /// [`Cause::EventTooLarge`].
+    /// [`Cause::EventTooLarge`](super::Cause::EventTooLarge).
     pub const EVENT_TOO_LARGE: &str = "event data exceeds the configured maximum size";
 }
 

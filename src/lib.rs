@@ -42,9 +42,9 @@
 //!
 //! It runs wherever wasm-bindgen code runs in a browser: pages and dedicated workers (it uses
 //! the global scope, never `window`). Dropping the source closes the connection and releases
-//! its callbacks, timers and reader; a [`CloseHandle`] closes it from another task. The source
+//! its callbacks, timers and reader; a `CloseHandle` closes it from another task. The source
 //! is not `Send`: it holds JavaScript objects of the thread that created it (see
-//! [`EventSource`], "Threads").
+//! `EventSource`, "Threads").
 //!
 //! # Features
 //! - `bindgen` (default): the Rust API above, on wasm32 (wasm-bindgen, web-sys, gloo-timers).
