@@ -492,6 +492,9 @@ async fn close_handle_closes_a_source_owned_by_another_task() {
     let k = key("handle");
     let mut s = EventSource::new(url(&format!("/sse/live?key={k}&interval=20"))).unwrap();
     let handle = s.close_handle();
+    // Send + Sync: it fits cleanup callbacks that require them (Leptos' `on_cleanup`).
+    fn send_sync<T: Send + Sync + Clone + 'static>(_: &T) {}
+    send_sync(&handle);
     let (done_tx, done_rx) = futures_channel_oneshot();
     wasm_bindgen_futures::spawn_local(async move {
         let mut items = 0;

@@ -10,14 +10,17 @@ use super::request::{self, RequestSpec};
 use crate::engine::{Action, Cause, Config, Engine, Input, Output, ReadyState, Response, Timer};
 use crate::{retry, utf8};
 use alloc::collections::VecDeque;
-use alloc::rc::{Rc, Weak};
+use alloc::rc::Rc;
+use alloc::sync::Arc;
 use core::cell::RefCell;
 use core::fmt;
 use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use futures_core::stream::{FusedStream, Stream};
 use gloo_timers::callback::Timeout;
+use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit};
@@ -87,6 +90,19 @@ struct Inner {
     waker: Option<Waker>,
     /// No item follows the queued ones (CLOSED).
     ended: bool,
+    /// Shared with the close handles.
+    signal: Arc<CloseSignal>,
+}
+
+/// What a source shares with its [`CloseHandle`]s: only `Send + Sync` values, so that the
+/// handles are too.
+#[derive(Debug, Default)]
+struct CloseSignal {
+    /// Set by a handle's `close()` (the source closes when next polled), and by the source once
+    /// it is closed.
+    closed: AtomicBool,
+    /// The task awaiting the source's next item, woken by a handle's `close()`.
+    waker: Mutex<Option<Waker>>,
 }
 
 type Shared = Rc<RefCell<Inner>>;
@@ -104,11 +120,12 @@ type Shared = Rc<RefCell<Inner>>;
 /// effect), keep a [`CloseHandle`] from [`close_handle`](Self::close_handle).
 ///
 /// # Threads
-/// `EventSource` (and its [`CloseHandle`]) is neither `Send` nor `Sync`: it holds JavaScript
-/// objects (the fetch's `AbortController`, the body reader, timer and listener callbacks),
-/// which belong to the thread (page or worker) that created them. Drive it on that thread, e.g.
-/// with `wasm_bindgen_futures::spawn_local` or your framework's local task spawner; in another
-/// worker, create another source.
+/// `EventSource` is neither `Send` nor `Sync`: it holds JavaScript objects (the fetch's
+/// `AbortController`, the body reader, timer and listener callbacks), which belong to the thread
+/// (page or worker) that created them. Drive it on that thread, e.g. with
+/// `wasm_bindgen_futures::spawn_local` or your framework's local task spawner; in another
+/// worker, create another source. Its [`CloseHandle`] is `Send + Sync` (it holds no JavaScript
+/// object), so it fits cleanup callbacks that require them.
 pub struct EventSource {
     url: String,
     with_credentials: bool,
@@ -189,6 +206,7 @@ impl EventSource {
             queue: VecDeque::new(),
             waker: None,
             ended: false,
+            signal: Arc::default(),
         };
         let inner = Rc::new(RefCell::new(inner));
         let _online = OnlineListener::new(&inner);
@@ -211,7 +229,11 @@ impl EventSource {
     /// The connection's state now. It may be ahead of the items not yet taken from the stream
     /// (an `Open` still queued while the state is already `Open`).
     pub fn ready_state(&self) -> ReadyState {
-        self.inner.borrow().engine.ready_state()
+        let inner = self.inner.borrow();
+        if inner.signal.closed.load(Ordering::Relaxed) {
+            return ReadyState::Closed;
+        }
+        inner.engine.ready_state()
     }
 
     /// The last event ID the stream set so far (sent as `Last-Event-ID` on reconnection).
@@ -232,39 +254,39 @@ impl EventSource {
     }
 
     /// A handle that closes this source from elsewhere (another task, a callback, a
-    /// component's cleanup), as [`close`](Self::close) does. It does not keep the source
-    /// alive: once the source is dropped, closing through it does nothing.
+    /// component's cleanup): see [`CloseHandle`]. It does not keep the source alive.
     pub fn close_handle(&self) -> CloseHandle {
-        CloseHandle { inner: Rc::downgrade(&self.inner) }
+        CloseHandle { signal: self.inner.borrow().signal.clone() }
     }
 }
 
-/// Closes an [`EventSource`] from another task: see [`EventSource::close_handle`]. Cloneable;
-/// not `Send` (see the source's docs, "Threads").
-#[derive(Clone)]
+/// Closes an [`EventSource`] owned by another task (one moved into `spawn_local`, a component's
+/// effect): from [`EventSource::close_handle`]. Cloneable, `Send` and `Sync`.
+///
+/// [`close`](Self::close) ends the source's stream: the task awaiting its next item is woken
+/// and gets `None`, and the source closes as with [`EventSource::close`] (request aborted,
+/// timers cleared) as it is polled. A source that no task polls closes when it is next polled
+/// or dropped. Once the source is closed or dropped, closing does nothing.
+#[derive(Clone, Debug)]
 pub struct CloseHandle {
-    inner: Weak<RefCell<Inner>>,
+    signal: Arc<CloseSignal>,
 }
 
 impl CloseHandle {
-    /// Closes the source, as [`EventSource::close`]: its stream ends (a task awaiting the next
-    /// item is woken and gets `None`).
+    /// Closes the source (see above).
     pub fn close(&self) {
-        if let Some(rc) = self.inner.upgrade() {
-            close(&rc);
+        if !self.signal.closed.swap(true, Ordering::Relaxed) {
+            let waker = self.signal.waker.lock().ok().and_then(|mut w| w.take());
+            if let Some(waker) = waker {
+                waker.wake();
+            }
         }
     }
 
-    /// Whether the source is closed (or dropped): closed by a handle, by the source's owner, or
-    /// after a fatal error.
+    /// Whether the source is closed or closing: by a handle, by its owner, on drop, or after a
+    /// final error.
     pub fn is_closed(&self) -> bool {
-        self.inner.upgrade().is_none_or(|rc| rc.borrow().engine.ready_state() == ReadyState::Closed)
-    }
-}
-
-impl fmt::Debug for CloseHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloseHandle").field("closed", &self.is_closed()).finish()
+        self.signal.closed.load(Ordering::Relaxed)
     }
 }
 
@@ -276,6 +298,7 @@ fn close(rc: &Shared) {
         let mut inner = rc.borrow_mut();
         inner.queue.clear();
         inner.ended = true;
+        inner.signal.closed.store(true, Ordering::Relaxed);
         (inner.probe.take(), inner.waker.take())
     };
     if let Some(probe) = probe {
@@ -296,6 +319,14 @@ impl Stream for EventSource {
     type Item = SourceEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SourceEvent>> {
+        let closing = {
+            let inner = self.inner.borrow();
+            inner.signal.closed.load(Ordering::Relaxed) && !inner.ended
+        };
+        if closing {
+            // A close handle asked for it.
+            close(&self.inner);
+        }
         let mut inner = self.inner.borrow_mut();
         if let Some(item) = inner.queue.pop_front() {
             return Poll::Ready(Some(item));
@@ -304,6 +335,9 @@ impl Stream for EventSource {
             return Poll::Ready(None);
         }
         inner.waker = Some(cx.waker().clone());
+        if let Ok(mut waker) = inner.signal.waker.lock() {
+            *waker = Some(cx.waker().clone());
+        }
         Poll::Pending
     }
 }
@@ -341,6 +375,9 @@ fn push(rc: &Shared, item: SourceEvent, last: bool) {
         }
         inner.queue.push_back(item);
         inner.ended = last;
+        if last {
+            inner.signal.closed.store(true, Ordering::Relaxed);
+        }
         inner.waker.take()
     };
     if let Some(waker) = waker {

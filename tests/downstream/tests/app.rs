@@ -119,6 +119,11 @@ async fn a_close_handle_closes_the_source_from_another_task() {
     let k = key("downstream-handle");
     let mut s = EventSource::new(url(&format!("/sse/live?key={k}&interval=20"))).unwrap();
     let handle = s.close_handle();
+    // Moved into a cleanup that requires `Send + Sync` (as Leptos' `on_cleanup` does).
+    let cleanup: Box<dyn Fn() + Send + Sync> = Box::new({
+        let handle = handle.clone();
+        move || handle.close()
+    });
     let seen = Rc::new(Cell::new(None));
     let result = seen.clone();
     // The app's task owns the source (as a component's effect or `spawn_local` would).
@@ -131,8 +136,7 @@ async fn a_close_handle_closes_the_source_from_another_task() {
     });
     sleep(150).await;
     assert!(!handle.is_closed());
-    let other = handle.clone();
-    other.close();
+    cleanup();
     for _ in 0..50 {
         if seen.get().is_some() {
             break;
