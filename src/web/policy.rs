@@ -9,7 +9,7 @@ use core::time::Duration;
 /// consecutive failures ([`BACKOFF`](Self::BACKOFF)). A server's `retry:` field replaces the
 /// initial delay. Times are used in whole milliseconds.
 ///
-/// ```
+/// ```no_run
 /// # #[cfg(target_arch = "wasm32")] {
 /// use eventsource_wasm::RetryPolicy;
 /// use std::time::Duration;
