@@ -16,7 +16,7 @@ pub enum Error {
     },
     /// A [`Builder`](super::Builder) option is invalid.
     InvalidOption {
-        /// The builder method that set it: `"header"` (or `"headers_with"`), `"method"`,
+        /// The builder method that set it: `"header"`, `"method"`,
         /// `"body"`, `"last_event_id"`, `"retry"`, `"retry_on_status"`,
         /// `"last_event_id_query_param"`.
         option: &'static str,
