@@ -51,6 +51,10 @@ lint:
 	$(CARGO) clippy --target wasm32-unknown-unknown --tests --test web --test web_worker -- -D warnings
 	$(CARGO) test --doc --target wasm32-unknown-unknown
 	CARGO_TARGET_DIR=target/rust-app $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) fmt --manifest-path tests/downstream/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/downstream $(CARGO) clippy --manifest-path tests/downstream/Cargo.toml --target wasm32-unknown-unknown --tests -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --target wasm32-unknown-unknown
+	$(CARGO) publish --dry-run
 
 test-wasm:
 	@scripts/test-wasm.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, skipping what is already there:
 #   setup.sh build   -> wasm32 target, wasm-bindgen-cli (the exact version in Cargo.lock), npm deps
-#   setup.sh test    -> the above, plus wasm-pack, Chromium + ChromeDriver, Firefox + geckodriver
+#   setup.sh test    -> the above, plus wasm-pack, Chromium + ChromeDriver, Firefox + geckodriver,
+#                       and the wasm-bindgen-cli of tests/downstream's own wasm-bindgen version
 # Anything it cannot install is reported with what to do instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,17 @@ if [ ! -x node_modules/.bin/esbuild ] || [ ! -x node_modules/.bin/wasm-opt ] || 
 fi
 
 [ "$mode" = test ] || exit 0
+
+# tests/downstream pins another wasm-bindgen (a downstream app's own): its wasm-bindgen-cli goes to
+# its own directory, which scripts/test-wasm.sh puts first in PATH for that crate only.
+dwbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' tests/downstream/Cargo.lock)
+[ -n "$dwbg" ] || fail "could not read the wasm-bindgen version from tests/downstream/Cargo.lock."
+droot=${CARGO_HOME:-$HOME/.cargo}/wasm-bindgen-cli/$dwbg
+if [ ! -x "$droot/bin/wasm-bindgen-test-runner" ]; then
+  echo "setup: installing wasm-bindgen-cli $dwbg for tests/downstream (a few minutes)"
+  cargo install --quiet --locked wasm-bindgen-cli --version "$dwbg" --root "$droot" ||
+    fail "cargo install wasm-bindgen-cli --version $dwbg --root $droot failed."
+fi
 
 if ! have wasm-pack; then
   echo "setup: installing wasm-pack (a few minutes)"

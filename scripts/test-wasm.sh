@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # wasm-bindgen tests of the Rust API (src/web) in headless Chromium and Firefox, against the local
-# server: tests/web.rs on the page's main thread, tests/web_worker.rs in a dedicated worker.
+# server: tests/web.rs on the page's main thread, tests/web_worker.rs in a dedicated worker; then
+# tests/downstream, an app with its own allocator and wasm-bindgen version using the crate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet -p sse-test-server
@@ -22,11 +23,21 @@ unset CHROMEDRIVER GECKODRIVER
 browsers=${WASM_BROWSERS:-chrome firefox}
 # One driver variable at a time: the test runner takes GECKODRIVER first whenever it is set, so
 # with both set the `--chrome` run ran in Firefox too.
+# The downstream app pins another wasm-bindgen: wasm-pack takes the wasm-bindgen-cli of that
+# version from PATH (scripts/setup.sh installs it there) rather than downloading one.
+wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' tests/downstream/Cargo.lock)
+downstream_bin=${CARGO_HOME:-$HOME/.cargo}/wasm-bindgen-cli/$wbg/bin
+[ -x "$downstream_bin/wasm-bindgen-test-runner" ] ||
+  { echo "test-wasm: wasm-bindgen-cli $wbg not found in $downstream_bin (scripts/setup.sh test installs it)" >&2; exit 1; }
 for b in $browsers; do
-  echo "== wasm-pack test --headless --$b"
   case $b in
-    chrome) CHROMEDRIVER=$chromedriver wasm-pack test --headless --chrome -- --test web --test web_worker ;;
-    firefox) GECKODRIVER=$geckodriver wasm-pack test --headless --firefox -- --test web --test web_worker ;;
+    chrome) driver=(CHROMEDRIVER="$chromedriver") ;;
+    firefox) driver=(GECKODRIVER="$geckodriver") ;;
     *) echo "test-wasm: unknown browser $b" >&2; exit 1 ;;
   esac
+  echo "== wasm-pack test --headless --$b"
+  env "${driver[@]}" wasm-pack test --headless --"$b" -- --test web --test web_worker
+  echo "== tests/downstream (wasm-bindgen $wbg): wasm-pack test --headless --$b"
+  (cd tests/downstream && env "${driver[@]}" PATH="$downstream_bin:$PATH" CARGO_TARGET_DIR=../../target/downstream \
+    wasm-pack test --headless --"$b")
 done

@@ -13,8 +13,11 @@ use crate::retry::{RetryPolicy, Rng};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ReadyState {
+    /// The connection is being made, or the source waits to reconnect.
     Connecting = 0,
+    /// The connection is open: events arrive.
     Open = 1,
+    /// Closed for good: no reconnection follows.
     Closed = 2,
 }
 
@@ -30,9 +33,11 @@ pub enum Timer {
 /// Everything that shapes one source's behaviour. [`Config::new`] is native EventSource.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Cross-origin requests carry credentials (`withCredentials`).
     pub with_credentials: bool,
     /// The initial last event ID (option `lastEventId`), as UTF-8.
     pub last_event_id: Vec<u8>,
+    /// The reconnection delays (in ms).
     pub retry: RetryPolicy,
     /// Consecutive failed attempts allowed before giving up; `None` never gives up.
     pub max_retries: Option<u32>,
@@ -40,6 +45,7 @@ pub struct Config {
     pub retry_on_status: Vec<u16>,
     /// Milliseconds without any byte before the connection is dropped and re-established; 0 = off.
     pub inactivity_timeout: u64,
+    /// The parser's size limits.
     pub limits: Limits,
     /// Seed for the jitter generator.
     pub seed: u64,
@@ -70,6 +76,7 @@ impl Default for Config {
 /// The head of a response, as plain values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response<'a> {
+    /// The HTTP status.
     pub status: u16,
     /// The `Content-Type` header value, if any.
     pub content_type: Option<&'a [u8]>,
@@ -120,6 +127,7 @@ pub struct Request<'a> {
     /// spec: `Last-Event-ID`, sent when the last event ID is not empty: its UTF-8 bytes as the
     /// stream sent them (decode them with the WHATWG UTF-8 decoder, then encode, for the header).
     pub last_event_id: Option<&'a [u8]>,
+    /// Cross-origin requests carry credentials (`withCredentials`).
     pub with_credentials: bool,
     /// Attempt number since the source was created, starting at 1.
     pub attempt: u32,
@@ -135,7 +143,76 @@ pub struct ErrorInfo {
     /// Why, in English; `None` when the caller reported the failure (`NetworkError`, `Failed`)
     /// and so has the details.
     pub message: Option<&'static str>,
+    /// `true`: a reconnection follows; `false`: the source is closed.
     pub will_retry: bool,
+}
+
+impl ErrorInfo {
+    /// Why, as a value a program can match: `None` when the caller reported the failure
+    /// ([`Input::NetworkError`], [`Input::Failed`]) and so knows why. Read from
+    /// [`message`](Self::message), which names each cause with its own text (the C ABI carries
+    /// only that text, so the JS side tells the causes apart the same way).
+    pub fn cause(&self) -> Option<Cause> {
+        Cause::from_message(self.message?)
+    }
+}
+
+/// Why the engine fired an `error` event (see [`ErrorInfo::cause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The response body ended (the source reconnects).
+    ServerClosed,
+    /// The response status is not 200 ([`ErrorInfo::status`] says which), or is one of
+    /// [`Config::retry_on_status`] (then the source reconnects).
+    Status,
+    /// A 200 response whose `Content-Type` is not `text/event-stream`.
+    ContentType,
+    /// No byte arrived within [`Config::inactivity_timeout`] (the source reconnects).
+    Inactivity,
+    /// The failures exceeded [`Config::max_retries`]: the source gave up.
+    RetriesExhausted,
+    /// A line exceeded [`Limits::max_line_len`].
+    LineTooLong,
+    /// An event's data exceeded [`Limits::max_event_size`].
+    EventTooLarge,
+}
+
+impl Cause {
+    /// The cause whose message [`ErrorInfo::message`] holds, if the engine wrote it.
+    pub fn from_message(message: &str) -> Option<Cause> {
+        Some(match message {
+            messages::SERVER_CLOSED => Cause::ServerClosed,
+            messages::STATUS | messages::STATUS_RETRIED => Cause::Status,
+            messages::CONTENT_TYPE => Cause::ContentType,
+            messages::INACTIVITY => Cause::Inactivity,
+            messages::RETRIES_EXHAUSTED => Cause::RetriesExhausted,
+            messages::LINE_TOO_LONG => Cause::LineTooLong,
+            messages::EVENT_TOO_LARGE => Cause::EventTooLarge,
+            _ => return None,
+        })
+    }
+}
+
+/// The English text of each [`ErrorInfo::message`] the engine writes, one per [`Cause`] (two
+/// for [`Cause::Status`]).
+pub mod messages {
+    /// [`Cause::ServerClosed`](super::Cause::ServerClosed).
+    pub const SERVER_CLOSED: &str = "the server closed the connection";
+    /// [`Cause::Status`](super::Cause::Status), a status that fails the connection.
+    pub const STATUS: &str = "the response status is not 200";
+    /// [`Cause::Status`](super::Cause::Status), a status configured to retry.
+    pub const STATUS_RETRIED: &str = "the server answered with a status configured to retry";
+    /// [`Cause::ContentType`](super::Cause::ContentType).
+    pub const CONTENT_TYPE: &str = "the response Content-Type is not text/event-stream";
+    /// [`Cause::Inactivity`](super::Cause::Inactivity).
+    pub const INACTIVITY: &str = "no data received within the inactivity timeout";
+    /// [`Cause::RetriesExhausted`](super::Cause::RetriesExhausted).
+    pub const RETRIES_EXHAUSTED: &str = "gave up after the maximum number of retries";
+    /// [`Cause::LineTooLong`](super::Cause::LineTooLong).
+    pub const LINE_TOO_LONG: &str = "event stream line exceeds the configured maximum length";
+    /// [`Cause::EventTooLarge`](super::Cause::EventTooLarge).
+    pub const EVENT_TOO_LARGE: &str = "event data exceeds the configured maximum size";
 }
 
 /// What the caller must do, in order.
@@ -156,11 +233,13 @@ pub enum Action<'a> {
     Error(ErrorInfo),
     /// Run `timer` after this many ms (replacing one already running).
     SetTimer(Timer, u64),
+    /// Cancel `timer` if it runs.
     ClearTimer(Timer),
 }
 
 /// Receives actions as the engine produces them.
 pub trait Output {
+    /// Carries out (or queues) one action.
     fn action(&mut self, action: Action<'_>);
 }
 
@@ -197,6 +276,7 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine for one source, not started: feed [`Input::Start`] first.
     pub fn new(config: Config) -> Self {
         let mut parser = Parser::with_limits(config.limits);
         parser.set_last_event_id(&config.last_event_id);
@@ -221,6 +301,7 @@ impl Engine {
         self.state
     }
 
+    /// The last event ID (UTF-8 bytes as the stream sent them).
     pub fn last_event_id(&self) -> &[u8] {
         self.parser.last_event_id()
     }
@@ -230,6 +311,7 @@ impl Engine {
         self.reconnection_time
     }
 
+    /// The configuration the engine was created with.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -245,7 +327,7 @@ impl Engine {
             Input::Body(bytes) if self.phase == Phase::Streaming => self.body(now, bytes, out),
             Input::End if self.phase == Phase::Streaming => {
                 self.parser.end_stream();
-                self.reestablish(None, Some("the server closed the connection"), out);
+                self.reestablish(None, Some(messages::SERVER_CLOSED), out);
             }
             Input::NetworkError if matches!(self.phase, Phase::Fetching | Phase::Streaming) => {
                 self.reestablish(None, None, out);
@@ -295,12 +377,12 @@ impl Engine {
         let retry = self.config.retry_on_status.iter().any(|&s| s == res.status);
         if retry {
             self.retry_after = res.retry_after.unwrap_or(0);
-            self.reestablish(Some(res.status), Some("the server answered with a status configured to retry"), out);
+            self.reestablish(Some(res.status), Some(messages::STATUS_RETRIED), out);
         } else if res.status != 200 {
             // spec: a status other than 200 fails the connection.
-            self.fail(Some(res.status), Some("the response status is not 200"), out);
+            self.fail(Some(res.status), Some(messages::STATUS), out);
         } else {
-            self.fail(Some(res.status), Some("the response Content-Type is not text/event-stream"), out);
+            self.fail(Some(res.status), Some(messages::CONTENT_TYPE), out);
         }
     }
 
@@ -324,7 +406,7 @@ impl Engine {
         if matches!(self.phase, Phase::Fetching | Phase::Streaming) {
             out.action(Action::Abort);
             self.parser.end_stream();
-            self.reestablish(None, Some("no data received within the inactivity timeout"), out);
+            self.reestablish(None, Some(messages::INACTIVITY), out);
         }
     }
 
@@ -348,7 +430,7 @@ impl Engine {
         self.disarm_inactivity(out);
         self.failures = self.failures.saturating_add(1);
         if self.config.max_retries.is_some_and(|max| self.failures > max) {
-            self.fail(status, Some("gave up after the maximum number of retries"), out);
+            self.fail(status, Some(messages::RETRIES_EXHAUSTED), out);
             return;
         }
         self.phase = Phase::Waiting;

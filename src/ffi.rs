@@ -23,7 +23,9 @@ use core::cell::UnsafeCell;
 pub mod tag {
     /// Number: the attempt; text: the `Last-Event-ID` value (empty: send none).
     pub const FETCH: u8 = b'F';
+    /// Abort the fetch or body read in progress.
     pub const ABORT: u8 = b'A';
+    /// Announce the connection.
     pub const OPEN: u8 = b'O';
     /// No number; the fields type, data, id (an empty type means `message`).
     pub const MESSAGE: u8 = b'M';
@@ -32,30 +34,42 @@ pub mod tag {
     pub const ERROR: u8 = b'E';
     /// Set the reconnect / inactivity timer; number: the delay in ms (at most `i32::MAX`).
     pub const SET_RECONNECT: u8 = b'R';
+    /// Set the inactivity timer (the number: ms).
     pub const SET_INACTIVITY: u8 = b'I';
+    /// Clear the reconnect timer.
     pub const CLEAR_RECONNECT: u8 = b'r';
+    /// Clear the inactivity timer.
     pub const CLEAR_INACTIVITY: u8 = b'i';
 }
 
 /// Input kinds for [`esw_input`]; `arg` is a scratch length or the timer.
 pub mod kind {
+    /// [`Input::Start`](crate::Input::Start).
     pub const START: u32 = 0;
     /// `arg` bytes of body in the scratch buffer.
     pub const BODY: u32 = 1;
+    /// [`Input::End`](crate::Input::End).
     pub const END: u32 = 2;
+    /// [`Input::NetworkError`](crate::Input::NetworkError).
     pub const NETWORK_ERROR: u32 = 3;
+    /// [`Input::Failed`](crate::Input::Failed).
     pub const FAILED: u32 = 4;
     /// `arg` 0: reconnect, 1: inactivity.
     pub const TIMER: u32 = 5;
+    /// [`Input::Online`](crate::Input::Online).
     pub const ONLINE: u32 = 6;
+    /// [`Input::Close`](crate::Input::Close).
     pub const CLOSE: u32 = 7;
+    /// [`Input::Reset`](crate::Input::Reset).
     pub const RESET: u32 = 8;
+    /// [`Input::Suspend`](crate::Input::Suspend).
     pub const SUSPEND: u32 = 9;
 }
 
 /// Encodes actions as output records.
 #[derive(Debug, Default)]
 pub struct Encoder {
+    /// The encoded records.
     pub buf: Vec<u8>,
 }
 
@@ -170,7 +184,9 @@ pub fn decode(buf: &[u8]) -> Option<Vec<Record<'_>>> {
 #[derive(Debug, Default)]
 pub struct Sources {
     engines: Vec<Option<Engine>>,
+    /// Where JS writes the bytes of the next call's input.
     pub scratch: Vec<u8>,
+    /// The records of the last call, for JS to read.
     pub out: Encoder,
 }
 
@@ -203,7 +219,9 @@ impl Sources {
     fn grow_scratch(&mut self, len: usize) {
         if self.scratch.len() < len {
             // Not `resize`, which clones all but the last element and moves that one in: 0.1 KB
-            // more wasm.
+            // more wasm. (`repeat_n`, which clippy suggests since rust-version 1.82, was not
+            // measured: this module's size is kept as it is.)
+            #[allow(clippy::manual_repeat_n)]
             self.scratch.extend(core::iter::repeat(0).take(len - self.scratch.len()));
         }
     }
@@ -308,6 +326,7 @@ impl Sources {
         self.engines.get(slot(handle))?.as_ref()
     }
 
+    /// Drops the source `handle` (a freed slot is reused).
     pub fn free(&mut self, handle: u32) {
         if let Some(engine) = self.engines.get_mut(slot(handle)) {
             *engine = None;
@@ -381,11 +400,13 @@ pub extern "C" fn esw_retry(handle: u32) -> f64 {
 }
 
 #[export_name = "t"]
+/// The readyState of source `handle` (0, 1, 2).
 pub extern "C" fn esw_state(handle: u32) -> u32 {
     with(|s| s.ready_state(handle))
 }
 
 #[export_name = "f"]
+/// Frees source `handle`.
 pub extern "C" fn esw_free(handle: u32) {
     with(|s| s.free(handle))
 }

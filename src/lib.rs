@@ -13,12 +13,13 @@
 //! ```no_run
 //! # #[cfg(target_arch = "wasm32")]
 //! # async fn example() -> Result<(), eventsource_wasm::Error> {
-//! use eventsource_wasm::{EventSource, RetryPolicy, SourceEvent};
+//! use eventsource_wasm::{ErrorKind, EventSource, RetryPolicy, SourceEvent};
 //! use futures_util::StreamExt; // or `futures::StreamExt`
+//! use std::time::Duration;
 //!
 //! let mut source = EventSource::builder("/api/stream")
 //!     .headers_with(|attempt| [("Authorization", format!("Bearer token-{attempt}"))])
-//!     .retry(RetryPolicy { initial_delay: 1000, max_delay: 30_000, ..RetryPolicy::BACKOFF })
+//!     .retry(RetryPolicy::BACKOFF.with_initial_delay(Duration::from_secs(1)))
 //!     .max_retries(8)
 //!     .build()?;
 //!
@@ -28,7 +29,9 @@
 //!         SourceEvent::Message(m) if m.event_type == "done" => break, // dropping it closes it
 //!         SourceEvent::Message(m) => log(&format!("{}: {} (id {})", m.event_type, m.data, m.last_event_id)),
 //!         SourceEvent::Error(e) if e.will_retry => log(&format!("reconnecting: {}", e.message)),
-//!         SourceEvent::Error(e) => log(&format!("gave up: {} ({:?})", e.message, e.status)),
+//!         SourceEvent::Error(e) if e.kind == ErrorKind::Status(401) => log("signed out"),
+//!         SourceEvent::Error(e) => log(&format!("gave up ({}): {}", e.kind, e.message)),
+//!         _ => {} // the enum may grow
 //!     }
 //! }
 //! // The stream ended: the source is closed (or gave up).
@@ -39,11 +42,21 @@
 //!
 //! It runs wherever wasm-bindgen code runs in a browser: pages and dedicated workers (it uses
 //! the global scope, never `window`). Dropping the source closes the connection and releases
-//! its callbacks, timers and reader.
-// Unsafe code is allowed only in the wasm build's allocator (`src/allocator.rs`) and for the
+//! its callbacks, timers and reader; a `CloseHandle` closes it from another task. The source
+//! is not `Send`: it holds JavaScript objects of the thread that created it (see
+//! `EventSource`, "Threads").
+//!
+//! # Features
+//! - `bindgen` (default): the Rust API above, on wasm32 (wasm-bindgen, web-sys, gloo-timers).
+//!   It sets no global allocator: your app keeps its own.
+//! - `ffi`: the JS package's standalone module (the engine behind a C ABI, with the crate's
+//!   own small `#[global_allocator]` on wasm32). For building that module only; never enable
+//!   it in a dependency.
+// Unsafe code is allowed only in the `ffi` build's allocator (`src/allocator.rs`) and for the
 // `#[no_mangle]` exports and the state cell of `src/ffi.rs`.
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
@@ -53,11 +66,12 @@ pub mod parser;
 pub mod retry;
 pub mod utf8;
 
-pub use engine::{Action, Config, Engine, ErrorInfo, Input, Output, ReadyState, Request, Response, Timer};
+pub use engine::{Action, Cause, Config, Engine, ErrorInfo, Input, Output, ReadyState, Request, Response, Timer};
 pub use parser::{Event, Limits, ParseError, Parser, Sink};
-pub use retry::RetryPolicy;
 
-#[cfg(target_arch = "wasm32")]
+// A library never sets the global allocator of its users' apps: only the standalone C-ABI
+// module does (it is the whole app there).
+#[cfg(all(target_arch = "wasm32", feature = "ffi"))]
 #[allow(unsafe_code)]
 mod allocator;
 #[cfg(feature = "ffi")]
@@ -66,4 +80,6 @@ pub mod ffi;
 #[cfg(all(target_arch = "wasm32", feature = "bindgen"))]
 pub mod web;
 #[cfg(all(target_arch = "wasm32", feature = "bindgen"))]
-pub use web::{Builder, Error, ErrorEvent, EventSource, Message, SourceEvent};
+pub use web::{
+    Builder, CloseHandle, Error, ErrorEvent, ErrorKind, EventSource, Message, QueryParam, RetryPolicy, SourceEvent,
+};

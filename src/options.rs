@@ -10,16 +10,23 @@ use crate::retry::RetryPolicy;
 
 /// Indexes into the numeric options.
 pub mod cfg {
+    /// 1 when cross-origin requests carry credentials.
     pub const WITH_CREDENTIALS: usize = 0;
+    /// The first reconnection delay, ms.
     pub const INITIAL_DELAY: usize = 1;
     /// Negative: no cap.
     pub const MAX_DELAY: usize = 2;
+    /// Growth per consecutive failure.
     pub const MULTIPLIER: usize = 3;
+    /// Relative spread of each delay, 0 to 1.
     pub const JITTER: usize = 4;
     /// Negative: no limit.
     pub const MAX_RETRIES: usize = 5;
+    /// ms without a byte before reconnecting; 0: off.
     pub const INACTIVITY_TIMEOUT: usize = 6;
+    /// Longest line in bytes; 0: no limit.
     pub const MAX_LINE_LENGTH: usize = 7;
+    /// Largest event data in bytes; 0: no limit.
     pub const MAX_EVENT_SIZE: usize = 8;
     /// A random number in [0, 1) seeding the jitter.
     pub const SEED: usize = 9;

@@ -45,17 +45,23 @@ pub struct Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParseError {
     /// A line grew past [`Limits::max_line_len`].
-    LineTooLong { limit: usize },
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// An event's data grew past [`Limits::max_event_size`].
-    EventTooLarge { limit: usize },
+    EventTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl ParseError {
     /// A short English explanation, for error events.
     pub fn message(&self) -> &'static str {
         match self {
-            ParseError::LineTooLong { .. } => "event stream line exceeds the configured maximum length",
-            ParseError::EventTooLarge { .. } => "event data exceeds the configured maximum size",
+            ParseError::LineTooLong { .. } => crate::engine::messages::LINE_TOO_LONG,
+            ParseError::EventTooLarge { .. } => crate::engine::messages::EVENT_TOO_LARGE,
         }
     }
 }
@@ -384,16 +390,22 @@ pub fn parse_retry(value: &[u8]) -> Option<u64> {
 /// A [`Sink`] that keeps everything as owned values: for tests and simple callers.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Collect {
+    /// The events, in order.
     pub events: Vec<OwnedEvent>,
+    /// Every `retry:` value, in order.
     pub retries: Vec<u64>,
+    /// Every comment, in order.
     pub comments: Vec<String>,
 }
 
 /// An owned copy of an [`Event`], decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnedEvent {
+    /// The event type.
     pub event_type: String,
+    /// The data.
     pub data: String,
+    /// The last event ID.
     pub id: String,
 }
 

@@ -2,7 +2,7 @@
 //! sleeps.
 
 use eventsource_wasm::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
-use eventsource_wasm::RetryPolicy;
+use eventsource_wasm::retry::RetryPolicy;
 
 /// An owned record of each action, easy to compare.
 #[derive(Debug, Clone, PartialEq)]
@@ -450,4 +450,58 @@ fn reset_drops_the_unfinished_event_and_keeps_the_id() {
     assert_eq!(h.body("id: 3\ndata: a\n\ndata: half"), vec![msg("a", "3")]);
     assert_eq!(h.input(Input::Reset), vec![]);
     assert_eq!(h.body("\n\ndata: b\n\n"), vec![msg("b", "3")]);
+}
+
+#[test]
+fn every_error_the_engine_explains_has_a_cause() {
+    use eventsource_wasm::engine::Cause;
+    struct Causes(Vec<Option<Cause>>);
+    impl Output for Causes {
+        fn action(&mut self, a: Action<'_>) {
+            if let Action::Error(e) = a {
+                self.0.push(e.cause());
+            }
+        }
+    }
+    let config = Config {
+        max_retries: Some(3),
+        retry_on_status: vec![503],
+        inactivity_timeout: 1000,
+        limits: eventsource_wasm::Limits { max_line_len: Some(8), max_event_size: None },
+        ..Config::new()
+    };
+    let mut e = Engine::new(config);
+    let mut c = Causes(vec![]);
+    let head = |status, content_type| Response { status, content_type, retry_after: None };
+    e.handle(0, Input::Start, &mut c);
+    e.handle(0, Input::NetworkError, &mut c);
+    e.handle(10, Input::Timer(Timer::Reconnect), &mut c);
+    e.handle(10, Input::Response(head(503, None)), &mut c);
+    e.handle(20, Input::Timer(Timer::Reconnect), &mut c);
+    e.handle(20, Input::Response(ok_response()), &mut c);
+    e.handle(20, Input::End, &mut c);
+    e.handle(30, Input::Timer(Timer::Reconnect), &mut c);
+    e.handle(30, Input::Response(ok_response()), &mut c);
+    e.handle(2000, Input::Timer(Timer::Inactivity), &mut c);
+    assert_eq!(c.0, [None, Some(Cause::Status), Some(Cause::ServerClosed), Some(Cause::Inactivity)]);
+    let fatal = |input: Input<'_>, body: &[u8]| {
+        let mut e = Engine::new(Config {
+            limits: eventsource_wasm::Limits { max_line_len: Some(8), max_event_size: Some(4) },
+            max_retries: Some(0),
+            ..Config::new()
+        });
+        let mut c = Causes(vec![]);
+        e.handle(0, Input::Start, &mut c);
+        e.handle(0, input, &mut c);
+        if !body.is_empty() {
+            e.handle(0, Input::Body(body), &mut c);
+        }
+        c.0
+    };
+    assert_eq!(fatal(Input::Response(head(500, None)), b""), [Some(Cause::Status)]);
+    assert_eq!(fatal(Input::Response(head(200, Some(b"text/plain"))), b""), [Some(Cause::ContentType)]);
+    assert_eq!(fatal(Input::NetworkError, b""), [Some(Cause::RetriesExhausted)]);
+    assert_eq!(fatal(Input::Response(ok_response()), b"data: 123456789\n"), [Some(Cause::LineTooLong)]);
+    assert_eq!(fatal(Input::Response(ok_response()), b"data:12\ndata:34\n"), [Some(Cause::EventTooLarge)]);
+    assert_eq!(fatal(Input::Failed, b""), [None]);
 }

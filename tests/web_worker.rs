@@ -20,7 +20,7 @@ fn global_has(name: &str) -> bool {
 async fn runs_in_a_dedicated_worker_without_window() {
     assert!(global_has("WorkerGlobalScope") && !global_has("window") && !global_has("document"));
     let k = key("worker-resume");
-    let mut s = EventSource::builder(&url(&format!("/sse/resume?key={k}&per_conn=2&total=3&retry=20")))
+    let mut s = EventSource::builder(url(&format!("/sse/resume?key={k}&per_conn=2&total=3&retry=20")))
         .header("X-Test", "from-a-worker")
         .build()
         .unwrap();
@@ -30,11 +30,11 @@ async fn runs_in_a_dedicated_worker_without_window() {
             "open",
             "message \"event 1\" id=1",
             "message \"event 2\" id=2",
-            "error status=0 retry=true",
+            "error(server-closed) status=0 retry=true",
             "open",
             "message \"event 3\" id=3",
-            "error status=0 retry=true",
-            "error status=204 retry=false",
+            "error(server-closed) status=0 retry=true",
+            "error(status) status=204 retry=false",
         ]
     );
     assert_eq!(next(&mut s).await, None);
@@ -58,8 +58,8 @@ async fn relative_urls_resolve_against_the_worker_location() {
 async fn timers_and_drop_work_in_a_worker() {
     // A reconnection needs the worker's setTimeout; dropping must end the connection.
     let k = key("worker-drop");
-    let mut s = EventSource::builder(&url(&format!("/sse/live?key={k}&interval=20&max_ms=100&retry=10")))
-        .retry(RetryPolicy { initial_delay: 10, ..RetryPolicy::NATIVE })
+    let mut s = EventSource::builder(url(&format!("/sse/live?key={k}&interval=20&max_ms=100&retry=10")))
+        .retry(RetryPolicy::NATIVE.with_initial_delay(core::time::Duration::from_millis(10)))
         .build()
         .unwrap();
     let mut opens = 0;

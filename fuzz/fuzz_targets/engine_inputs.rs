@@ -6,7 +6,7 @@
 
 use eventsource_wasm::engine::{Action, Config, Engine, ErrorInfo, Input, Output, ReadyState, Response, Timer};
 use eventsource_wasm::parser::{self, parse_all, Limits, OwnedEvent, ParseError, Parser};
-use eventsource_wasm::{utf8, RetryPolicy};
+use eventsource_wasm::{retry::RetryPolicy, utf8};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 

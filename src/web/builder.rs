@@ -2,11 +2,11 @@
 //! [`Config`] and the [`RequestSpec`] every attempt's request is built from.
 
 use super::error::Error;
+use super::policy::{millis, RetryPolicy};
 use super::request::{self, Body, HeaderList, Headers, RequestSpec};
 use super::source::EventSource;
 use crate::engine::Config;
 use crate::parser::Limits;
-use crate::retry::RetryPolicy;
 use core::fmt;
 use core::time::Duration;
 
@@ -22,7 +22,7 @@ use core::time::Duration;
 ///     .header("Authorization", "Bearer secret")
 ///     .method("POST")
 ///     .body(r#"{"topic":"prices"}"#)
-///     .retry(RetryPolicy { initial_delay: 1000, max_delay: 30_000, ..RetryPolicy::BACKOFF })
+///     .retry(RetryPolicy::BACKOFF.with_initial_delay(Duration::from_secs(1)).with_max_delay(Duration::from_secs(30)))
 ///     .max_retries(8)
 ///     .retry_on_status([429, 502, 503, 504])
 ///     .inactivity_timeout(Duration::from_secs(45))
@@ -31,6 +31,7 @@ use core::time::Duration;
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "a builder does nothing until `build` is called"]
 pub struct Builder {
     url: String,
     with_credentials: bool,
@@ -55,7 +56,7 @@ impl fmt::Debug for Builder {
 impl Builder {
     pub(crate) fn new(url: &str) -> Self {
         Builder {
-            url: url.into(),
+            url: url.to_owned(),
             with_credentials: false,
             headers: Headers::Fixed(Vec::new()),
             method: None,
@@ -133,18 +134,19 @@ impl Builder {
         self
     }
 
-    /// `lastEventIdQueryParam`: send the last event ID as this query parameter instead of the
+    /// `lastEventIdQueryParam`: send the last event ID as a query parameter instead of the
     /// `Last-Event-ID` header (a cross-origin server that cannot answer the CORS preflight the
-    /// header causes).
-    pub fn last_event_id_query_param(mut self, name: impl Into<String>) -> Self {
-        self.query_param = Some(name.into());
+    /// header causes): a name (`"lastEventId"`), `true` for the name `lastEventId`, or `false`
+    /// for the header again (the default). An empty name makes [`build`](Self::build) fail.
+    pub fn last_event_id_query_param(mut self, param: impl Into<QueryParam>) -> Self {
+        self.query_param = param.into().0;
         self
     }
 
     /// The reconnection delay policy. [`RetryPolicy::NATIVE`] (the default) waits a fixed
     /// 3 s (or what the server's `retry:` says); [`RetryPolicy::BACKOFF`] and custom values
     /// back off exponentially with jitter between consecutive failures. The multiplier must be
-    /// at least 1 and the jitter between 0 and 1.
+    /// at least 1 and the jitter between 0 and 1, or [`build`](Self::build) fails.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -184,12 +186,16 @@ impl Builder {
         self
     }
 
-    /// Checks the options as the JS class does (the first error in its order) and starts the
-    /// source: its first request is sent at once.
+    /// Checks the options (the first error in the JS class's order) and starts the source: its
+    /// first request is sent at once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] if the URL does not parse, [`Error::InvalidOption`] naming the
+    /// builder method whose value is invalid.
     pub fn build(self) -> Result<EventSource, Error> {
         let url = request::parse_url(&self.url)?;
         if let Headers::Fixed(list) = &self.headers {
-            request::headers(list).map_err(|why| Error::option("headers", format!("is invalid: {why}")))?;
+            request::headers(list).map_err(|why| Error::option("header", format!("the browser refuses it: {why}")))?;
         }
         let method = match &self.method {
             Some(m) => check_method(m)?,
@@ -199,32 +205,56 @@ impl Builder {
             return Err(Error::option("body", format!("cannot be sent with {method}")));
         }
         if self.last_event_id.contains(['\0', '\r', '\n']) {
-            return Err(Error::option("lastEventId", "must not contain NUL, CR or LF"));
+            return Err(Error::option("last_event_id", "must not contain NUL, CR or LF"));
         }
         let RetryPolicy { multiplier, jitter, .. } = self.retry;
         if multiplier.is_nan() || multiplier < 1.0 {
-            return Err(Error::option("retry", "multiplier must be a number >= 1"));
+            return Err(Error::option("retry", "the multiplier must be a number >= 1"));
         }
         if !(0.0..=1.0).contains(&jitter) {
-            return Err(Error::option("retry", "jitter must be between 0 and 1"));
+            return Err(Error::option("retry", "the jitter must be between 0 and 1"));
         }
         if self.retry_on_status.iter().any(|s| !(100..=599).contains(s)) {
-            return Err(Error::option("retryOnStatus", "must list HTTP status codes (100-599)"));
+            return Err(Error::option("retry_on_status", "must list HTTP status codes (100-599)"));
         }
         if self.query_param.as_deref() == Some("") {
-            return Err(Error::option("lastEventIdQueryParam", "must be a non-empty name or true"));
+            return Err(Error::option("last_event_id_query_param", "the name must not be empty"));
         }
         let mut config = Config::new();
         config.with_credentials = self.with_credentials;
         config.last_event_id = self.last_event_id.into_bytes();
-        config.retry = self.retry;
+        config.retry = self.retry.to_engine();
         config.max_retries = self.max_retries;
         config.retry_on_status = self.retry_on_status;
-        config.inactivity_timeout = u64::try_from(self.inactivity_timeout.as_millis()).unwrap_or(u64::MAX);
+        config.inactivity_timeout = millis(self.inactivity_timeout);
         config.limits = self.limits;
         config.seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
         let spec = RequestSpec::new(&url, method, self.headers, self.body, self.query_param, self.with_credentials);
         Ok(EventSource::start(url, spec, config))
+    }
+}
+
+/// Where [`Builder::last_event_id_query_param`] sends the last event ID, as the JS option's
+/// `string | boolean`: from a name (`&str`, `String`), or a `bool` (`true`: the name
+/// `lastEventId`; `false`: the `Last-Event-ID` header, no query parameter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryParam(Option<String>);
+
+impl From<bool> for QueryParam {
+    fn from(on: bool) -> Self {
+        QueryParam(on.then(|| "lastEventId".to_owned()))
+    }
+}
+
+impl From<&str> for QueryParam {
+    fn from(name: &str) -> Self {
+        QueryParam(Some(name.to_owned()))
+    }
+}
+
+impl From<String> for QueryParam {
+    fn from(name: String) -> Self {
+        QueryParam(Some(name))
     }
 }
 

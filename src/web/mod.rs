@@ -5,10 +5,12 @@
 mod builder;
 mod error;
 mod events;
+mod policy;
 mod request;
 mod source;
 
-pub use builder::Builder;
+pub use builder::{Builder, QueryParam};
 pub use error::Error;
-pub use events::{ErrorEvent, Message, SourceEvent};
-pub use source::EventSource;
+pub use events::{ErrorEvent, ErrorKind, Message, SourceEvent};
+pub use policy::RetryPolicy;
+pub use source::{CloseHandle, EventSource};

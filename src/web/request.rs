@@ -51,7 +51,7 @@ fn base_url() -> Option<String> {
 /// Parses like the URL Standard (rejecting hosts that lenient platform parsers percent-encode)
 /// and returns the serialized absolute URL.
 pub(crate) fn parse_url(url: &str) -> Result<String, Error> {
-    let invalid = || Error::InvalidUrl(url.into());
+    let invalid = || Error::InvalidUrl { url: url.into() };
     let parsed = match base_url() {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),

@@ -5,18 +5,22 @@
 
 use super::builder::Builder;
 use super::error::Error;
-use super::events::{ErrorEvent, Message, SourceEvent};
+use super::events::{ErrorEvent, ErrorKind, Message, SourceEvent};
 use super::request::{self, RequestSpec};
-use crate::engine::{Action, Config, Engine, Input, Output, ReadyState, Response, Timer};
+use crate::engine::{Action, Cause, Config, Engine, Input, Output, ReadyState, Response, Timer};
 use crate::{retry, utf8};
 use alloc::collections::VecDeque;
 use alloc::rc::Rc;
+use alloc::sync::Arc;
 use core::cell::RefCell;
 use core::fmt;
 use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, Waker};
+use core::time::Duration;
 use futures_core::stream::{FusedStream, Stream};
 use gloo_timers::callback::Timeout;
+use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit};
@@ -27,7 +31,7 @@ enum Op {
     Abort,
     Open,
     Message { event_type: String, data: String, id: String },
-    Error { status: Option<u16>, message: Option<&'static str>, will_retry: bool },
+    Error { status: Option<u16>, message: Option<&'static str>, cause: Option<Cause>, will_retry: bool },
     SetTimer(Timer, u64),
     ClearTimer(Timer),
 }
@@ -48,7 +52,9 @@ impl Output for Ops {
             Action::Fetch(r) => Op::Fetch { last_event_id: r.last_event_id.map(<[u8]>::to_vec), attempt: r.attempt },
             Action::Abort => Op::Abort,
             Action::Open => Op::Open,
-            Action::Error(e) => Op::Error { status: e.status, message: e.message, will_retry: e.will_retry },
+            Action::Error(e) => {
+                Op::Error { status: e.status, message: e.message, cause: e.cause(), will_retry: e.will_retry }
+            }
             Action::SetTimer(t, ms) => Op::SetTimer(t, ms),
             Action::ClearTimer(t) => Op::ClearTimer(t),
             Action::Comment(_) => return,
@@ -76,12 +82,27 @@ struct Inner {
     probe: Option<AbortController>,
     /// The origin of the response announced last, which its events carry.
     origin: String,
-    /// The details of the last failure reported to the engine (its error item's message).
+    /// The details of the last failure reported to the engine (its error item's message and
+    /// kind).
     failure: String,
+    failure_kind: ErrorKind,
     queue: VecDeque<SourceEvent>,
     waker: Option<Waker>,
     /// No item follows the queued ones (CLOSED).
     ended: bool,
+    /// Shared with the close handles.
+    signal: Arc<CloseSignal>,
+}
+
+/// What a source shares with its [`CloseHandle`]s: only `Send + Sync` values, so that the
+/// handles are too.
+#[derive(Debug, Default)]
+struct CloseSignal {
+    /// Set by a handle's `close()` (the source closes when next polled), and by the source once
+    /// it is closed.
+    closed: AtomicBool,
+    /// The task awaiting the source's next item, woken by a handle's `close()`.
+    waker: Mutex<Option<Waker>>,
 }
 
 type Shared = Rc<RefCell<Inner>>;
@@ -94,6 +115,17 @@ type Shared = Rc<RefCell<Inner>>;
 /// Dropping the source closes it: the request is aborted, the body reader cancelled, the timers
 /// cleared and every callback released. It uses the global scope (`fetch`, `setTimeout`), never
 /// `window`, so it runs on the main thread and in workers.
+///
+/// To close a source that another task owns (one moved into `spawn_local`, a component's
+/// effect), keep a [`CloseHandle`] from [`close_handle`](Self::close_handle).
+///
+/// # Threads
+/// `EventSource` is neither `Send` nor `Sync`: it holds JavaScript objects (the fetch's
+/// `AbortController`, the body reader, timer and listener callbacks), which belong to the thread
+/// (page or worker) that created them. Drive it on that thread, e.g. with
+/// `wasm_bindgen_futures::spawn_local` or your framework's local task spawner; in another
+/// worker, create another source. Its [`CloseHandle`] is `Send + Sync` (it holds no JavaScript
+/// object), so it fits cleanup callbacks that require them.
 pub struct EventSource {
     url: String,
     with_credentials: bool,
@@ -138,13 +170,16 @@ impl fmt::Debug for EventSource {
 impl EventSource {
     /// A source for `url` (resolved against the document's base URL, or the worker's
     /// `location`) with native behaviour. Same as `EventSource::builder(url).build()`.
-    pub fn new(url: &str) -> Result<EventSource, Error> {
-        Builder::new(url).build()
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] if the URL does not parse.
+    pub fn new(url: impl AsRef<str>) -> Result<EventSource, Error> {
+        Builder::new(url.as_ref()).build()
     }
 
     /// A [`Builder`] for a source with options.
-    pub fn builder(url: &str) -> Builder {
-        Builder::new(url)
+    pub fn builder(url: impl AsRef<str>) -> Builder {
+        Builder::new(url.as_ref())
     }
 
     pub(crate) fn start(url: String, request: RequestSpec, config: Config) -> EventSource {
@@ -167,9 +202,11 @@ impl EventSource {
             probe: None,
             origin: String::new(),
             failure: String::new(),
+            failure_kind: ErrorKind::Network,
             queue: VecDeque::new(),
             waker: None,
             ended: false,
+            signal: Arc::default(),
         };
         let inner = Rc::new(RefCell::new(inner));
         let _online = OnlineListener::new(&inner);
@@ -183,6 +220,8 @@ impl EventSource {
         &self.url
     }
 
+    /// Whether cross-origin requests carry credentials (set with
+    /// [`Builder::with_credentials`]).
     pub fn with_credentials(&self) -> bool {
         self.with_credentials
     }
@@ -190,7 +229,11 @@ impl EventSource {
     /// The connection's state now. It may be ahead of the items not yet taken from the stream
     /// (an `Open` still queued while the state is already `Open`).
     pub fn ready_state(&self) -> ReadyState {
-        self.inner.borrow().engine.ready_state()
+        let inner = self.inner.borrow();
+        if inner.signal.closed.load(Ordering::Relaxed) {
+            return ReadyState::Closed;
+        }
+        inner.engine.ready_state()
     }
 
     /// The last event ID the stream set so far (sent as `Last-Event-ID` on reconnection).
@@ -198,30 +241,71 @@ impl EventSource {
         utf8::decode(self.inner.borrow().engine.last_event_id()).into_owned()
     }
 
-    /// The reconnection time in ms (3000, the `retry` policy's initial delay, or what the
-    /// server's `retry:` field set).
-    pub fn reconnection_time(&self) -> u64 {
-        self.inner.borrow().engine.reconnection_time()
+    /// The reconnection time (3 s, the [`RetryPolicy`](super::RetryPolicy)'s initial delay, or
+    /// what the server's `retry:` field set).
+    pub fn reconnection_time(&self) -> Duration {
+        Duration::from_millis(self.inner.borrow().engine.reconnection_time())
     }
 
     /// spec: `close()`: aborts the request, cancels the timers; readyState CLOSED. No item
     /// follows, even one already queued: the stream ends.
     pub fn close(&self) {
-        run(&self.inner, Input::Close);
-        // Also what a failed connection may leave (the engine asks for no abort once CLOSED).
-        abort(&self.inner);
-        let (probe, waker) = {
-            let mut inner = self.inner.borrow_mut();
-            inner.queue.clear();
-            inner.ended = true;
-            (inner.probe.take(), inner.waker.take())
-        };
-        if let Some(probe) = probe {
-            probe.abort();
+        close(&self.inner);
+    }
+
+    /// A handle that closes this source from elsewhere (another task, a callback, a
+    /// component's cleanup): see [`CloseHandle`]. It does not keep the source alive.
+    pub fn close_handle(&self) -> CloseHandle {
+        CloseHandle { signal: self.inner.borrow().signal.clone() }
+    }
+}
+
+/// Closes an [`EventSource`] owned by another task (one moved into `spawn_local`, a component's
+/// effect): from [`EventSource::close_handle`]. Cloneable, `Send` and `Sync`.
+///
+/// [`close`](Self::close) ends the source's stream: the task awaiting its next item is woken
+/// and gets `None`, and the source closes as with [`EventSource::close`] (request aborted,
+/// timers cleared) as it is polled. A source that no task polls closes when it is next polled
+/// or dropped. Once the source is closed or dropped, closing does nothing.
+#[derive(Clone, Debug)]
+pub struct CloseHandle {
+    signal: Arc<CloseSignal>,
+}
+
+impl CloseHandle {
+    /// Closes the source (see above).
+    pub fn close(&self) {
+        if !self.signal.closed.swap(true, Ordering::Relaxed) {
+            let waker = self.signal.waker.lock().ok().and_then(|mut w| w.take());
+            if let Some(waker) = waker {
+                waker.wake();
+            }
         }
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+    }
+
+    /// Whether the source is closed or closing: by a handle, by its owner, on drop, or after a
+    /// final error.
+    pub fn is_closed(&self) -> bool {
+        self.signal.closed.load(Ordering::Relaxed)
+    }
+}
+
+fn close(rc: &Shared) {
+    run(rc, Input::Close);
+    // Also what a failed connection may leave (the engine asks for no abort once CLOSED).
+    abort(rc);
+    let (probe, waker) = {
+        let mut inner = rc.borrow_mut();
+        inner.queue.clear();
+        inner.ended = true;
+        inner.signal.closed.store(true, Ordering::Relaxed);
+        (inner.probe.take(), inner.waker.take())
+    };
+    if let Some(probe) = probe {
+        probe.abort();
+    }
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
@@ -235,6 +319,14 @@ impl Stream for EventSource {
     type Item = SourceEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SourceEvent>> {
+        let closing = {
+            let inner = self.inner.borrow();
+            inner.signal.closed.load(Ordering::Relaxed) && !inner.ended
+        };
+        if closing {
+            // A close handle asked for it.
+            close(&self.inner);
+        }
         let mut inner = self.inner.borrow_mut();
         if let Some(item) = inner.queue.pop_front() {
             return Poll::Ready(Some(item));
@@ -243,6 +335,9 @@ impl Stream for EventSource {
             return Poll::Ready(None);
         }
         inner.waker = Some(cx.waker().clone());
+        if let Ok(mut waker) = inner.signal.waker.lock() {
+            *waker = Some(cx.waker().clone());
+        }
         Poll::Pending
     }
 }
@@ -280,6 +375,9 @@ fn push(rc: &Shared, item: SourceEvent, last: bool) {
         }
         inner.queue.push_back(item);
         inner.ended = last;
+        if last {
+            inner.signal.closed.store(true, Ordering::Relaxed);
+        }
         inner.waker.take()
     };
     if let Some(waker) = waker {
@@ -300,12 +398,15 @@ fn exec(rc: &Shared, op: Op) {
             let origin = rc.borrow().origin.clone();
             push(rc, SourceEvent::Message(Message { event_type, data, last_event_id: id, origin }), false);
         }
-        Op::Error { status, message, will_retry } => {
-            let message = match message {
-                Some(m) => m.into(),
-                None => rc.borrow().failure.clone(),
+        Op::Error { status, message, cause, will_retry } => {
+            let (message, kind) = match message {
+                Some(m) => (m.into(), kind_of(cause, status)),
+                None => {
+                    let inner = rc.borrow();
+                    (inner.failure.clone(), inner.failure_kind)
+                }
             };
-            push(rc, SourceEvent::Error(ErrorEvent { message, status, will_retry }), !will_retry);
+            push(rc, SourceEvent::Error(ErrorEvent { kind, message, status, will_retry }), !will_retry);
         }
         Op::SetTimer(timer, ms) => {
             if rc.borrow().engine.ready_state() == ReadyState::Closed {
@@ -336,6 +437,21 @@ fn exec(rc: &Shared, op: Op) {
     }
 }
 
+/// The kind of an error the engine explained itself.
+fn kind_of(cause: Option<Cause>, status: Option<u16>) -> ErrorKind {
+    match cause {
+        Some(Cause::ServerClosed) => ErrorKind::ServerClosed,
+        Some(Cause::Status) => ErrorKind::Status(status.unwrap_or(0)),
+        Some(Cause::ContentType) => ErrorKind::ContentType,
+        Some(Cause::Inactivity) => ErrorKind::Inactivity,
+        Some(Cause::RetriesExhausted) => ErrorKind::RetriesExhausted,
+        Some(Cause::LineTooLong) => ErrorKind::LineTooLong,
+        Some(Cause::EventTooLarge) => ErrorKind::EventTooLarge,
+        // A cause added to the engine and not mapped yet (the engine's enum may grow).
+        _ => ErrorKind::Network,
+    }
+}
+
 fn abort(rc: &Shared) {
     let (controller, reader) = {
         let mut inner = rc.borrow_mut();
@@ -343,8 +459,10 @@ fn abort(rc: &Shared) {
         (inner.controller.take(), inner.reader.take())
     };
     if let Some(reader) = reader {
-        // Settles the pending read (done), which frees its callback.
-        let _ = reader.cancel();
+        // Settles the pending read (done), which frees its callback. On a stream that has
+        // errored meanwhile, `cancel()` rejects: that rejection is expected, and handled here
+        // so that it is not reported as an unhandled one.
+        ignore_rejection(&reader.cancel());
     }
     if let Some(controller) = controller {
         controller.abort();
@@ -383,7 +501,7 @@ fn watch(rc: &Shared, generation: u32, promise: &js_sys::Promise, ok: Step, err:
     let (on_ok, on_err) = (callback(ok), callback(err));
     match promise.unchecked_ref::<Thenable>().then_with(on_ok.as_ref(), on_err.as_ref()) {
         Ok(_) => *pair.borrow_mut() = Some((on_ok, on_err)),
-        Err(e) => report(rc, true, request::js_message(&e)),
+        Err(e) => report(rc, ErrorKind::Request, request::js_message(&e)),
     }
 }
 
@@ -400,12 +518,16 @@ fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
         Step::Response => on_response(rc, generation, value.unchecked_into()),
         Step::FetchFailed => on_fetch_error(rc, value),
         Step::Chunk => on_chunk(rc, generation, value.unchecked_into()),
-        Step::ReadFailed => on_failure(rc, &value),
+        Step::ReadFailed => {
+            // The stream has errored: nothing to cancel any more (a `cancel()` would reject).
+            rc.borrow_mut().reader = None;
+            on_failure(rc, &value)
+        }
         // Only a cross-origin answer (opaque) can have failed a CORS check; a same-origin one
         // (the request may redirect either way) means the failure was the network's, e.g. a
         // connection reset before the response head. `failure` holds the fetch's own message.
         Step::ProbeAnswered if js_string(&value, "type") != "opaque" => run(rc, Input::NetworkError),
-        Step::ProbeAnswered => report(rc, true, "the response failed the CORS check".into()),
+        Step::ProbeAnswered => report(rc, ErrorKind::Cors, "the response failed the CORS check".into()),
         // `failure` still holds the fetch's own message.
         Step::ProbeFailed => run(rc, Input::NetworkError),
     }
@@ -414,7 +536,21 @@ fn settle(rc: &Shared, generation: u32, step: Step, value: JsValue) {
 /// A rejection we did not cause by aborting is a network error, except an abort by someone
 /// else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
 fn on_failure(rc: &Shared, err: &JsValue) {
-    report(rc, error_name(err) == "AbortError", request::js_message(err));
+    let kind = if error_name(err) == "AbortError" { ErrorKind::Aborted } else { ErrorKind::Network };
+    report(rc, kind, request::js_message(err));
+}
+
+thread_local! {
+    /// One no-op rejection handler for every promise whose rejection is expected, created
+    /// once (a closure per promise would have to be freed after it settles).
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Marks `promise`'s rejection as handled.
+fn ignore_rejection(promise: &js_sys::Promise) {
+    IGNORE.with(|ignore| {
+        let _ = promise.catch(ignore);
+    });
 }
 
 fn error_name(err: &JsValue) -> String {
@@ -426,21 +562,29 @@ fn js_string(value: &JsValue, key: &str) -> String {
     js_sys::Reflect::get(value, &key.into()).ok().and_then(|n| n.as_string()).unwrap_or_default()
 }
 
-/// Reports a failure to the engine, keeping its details for the error item.
-fn report(rc: &Shared, fatal: bool, message: String) {
-    keep_failure(&mut rc.borrow_mut(), fatal, message);
+/// Reports a failure to the engine, keeping its details for the error item: a network error
+/// reconnects, any other kind fails the connection.
+fn report(rc: &Shared, kind: ErrorKind, message: String) {
+    let fatal = kind != ErrorKind::Network;
+    keep_failure(&mut rc.borrow_mut(), kind, message);
     run(rc, if fatal { Input::Failed } else { Input::NetworkError });
 }
 
-/// A network error with no message of its own says so.
-fn keep_failure(inner: &mut Inner, fatal: bool, message: String) {
-    inner.failure = if message.is_empty() && !fatal { "network error".into() } else { message };
+/// A failure with no message of its own says what it was.
+fn keep_failure(inner: &mut Inner, kind: ErrorKind, message: String) {
+    inner.failure = match (message.is_empty(), kind) {
+        (true, ErrorKind::Network) => "network error".into(),
+        (true, ErrorKind::Cors) => "the response failed the CORS check".into(),
+        (true, ErrorKind::Aborted) => "the request was aborted".into(),
+        _ => message,
+    };
+    inner.failure_kind = kind;
 }
 
 /// Starts attempt `attempt` with its own abort signal.
 fn start_fetch(rc: &Shared, last_event_id: Option<&[u8]>, attempt: u32) {
     let Ok(controller) = AbortController::new() else {
-        return report(rc, true, "AbortController is not available".into());
+        return report(rc, ErrorKind::Request, "AbortController is not available".into());
     };
     let (spec, generation) = {
         let inner = rc.borrow();
@@ -452,12 +596,12 @@ fn start_fetch(rc: &Shared, last_event_id: Option<&[u8]>, attempt: u32) {
     }
     let (url, init) = match built {
         Ok(request) => request,
-        Err(why) => return report(rc, true, why),
+        Err(why) => return report(rc, ErrorKind::Request, why),
     };
     init.set_signal(Some(&controller.signal()));
     let promise = match global_fetch(&url, &init) {
         Ok(promise) => promise,
-        Err(err) => return report(rc, true, request::js_message(&err)),
+        Err(err) => return report(rc, ErrorKind::Request, request::js_message(&err)),
     };
     rc.borrow_mut().controller = Some(controller);
     watch(rc, generation, &promise, Step::Response, Step::FetchFailed);
@@ -543,7 +687,7 @@ fn on_fetch_error(rc: &Shared, err: JsValue) {
     }
     let (generation, url) = {
         let mut inner = rc.borrow_mut();
-        keep_failure(&mut inner, false, request::js_message(&err));
+        keep_failure(&mut inner, ErrorKind::Network, request::js_message(&err));
         inner.probe = controller;
         (inner.generation, inner.fetch_url.clone())
     };

@@ -7,6 +7,8 @@ use eventsource_wasm::{EventSource, SourceEvent};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use gloo_timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -33,21 +35,53 @@ pub async fn sleep(ms: u32) {
     TimeoutFuture::new(ms).await;
 }
 
-/// An item as a short line: `open`, `TYPE "DATA" id=ID`, `error status=S retry=B`.
+/// An item as a short line: `open`, `TYPE "DATA" id=ID`, `error(KIND) status=S retry=B`.
 pub fn line(item: &SourceEvent) -> String {
     match item {
         SourceEvent::Open => "open".into(),
         SourceEvent::Message(m) => format!("{} {:?} id={}", m.event_type, m.data, m.last_event_id),
-        SourceEvent::Error(e) => format!("error status={} retry={}", e.status.unwrap_or(0), e.will_retry),
+        SourceEvent::Error(e) => {
+            format!("error({}) status={} retry={}", e.kind.as_str(), e.status.unwrap_or(0), e.will_retry)
+        }
+        other => format!("{other:?}"),
     }
 }
 
-/// The next item, or `None` when the stream ended; panics after 8 s without one.
+/// The next item, or `None` when the stream ended; panics after 8 s without one, or if a
+/// promise rejection went unhandled since the last check (anywhere in the suite so far).
 pub async fn next(source: &mut EventSource) -> Option<SourceEvent> {
+    assert_no_unhandled_rejection();
     match select(source.next(), Box::pin(TimeoutFuture::new(8000))).await {
         Either::Left((item, _)) => item,
         Either::Right(_) => panic!("no item within 8 s from {}", source.url()),
     }
+}
+
+thread_local! {
+    /// The reasons of the promise rejections nobody handled, from the first check on.
+    static UNHANDLED: Rc<RefCell<Vec<String>>> = {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let record = seen.clone();
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let reason = field(&event, &["reason"]);
+            let text = js_sys::Reflect::get(&reason, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{reason:?}"));
+            record.borrow_mut().push(text);
+        });
+        let global: web_sys::EventTarget = js_sys::global().unchecked_into();
+        global.add_event_listener_with_callback("unhandledrejection", listener.as_ref().unchecked_ref()).unwrap();
+        listener.forget(); // for the whole run
+        seen
+    };
+}
+
+/// Panics if a promise rejection went unhandled since the previous check; the first call
+/// starts listening (`unhandledrejection` on the global scope, in pages and workers).
+pub fn assert_no_unhandled_rejection() {
+    let seen = UNHANDLED.with(|seen| core::mem::take(&mut *seen.borrow_mut()));
+    assert!(seen.is_empty(), "unhandled promise rejection(s): {seen:?}");
 }
 
 /// The next `n` items as lines (fewer if the stream ends; then the last line is `end`).

@@ -1,11 +1,11 @@
 //! The eventsource-wasm Rust API in a page: a stock ticker from the local server's
 //! `/demo/ticker`, with backoff, a header computed per attempt, and buttons that drop the
 //! connection on the server (to watch the reconnection with `Last-Event-ID`) or close the
-//! source (by dropping it).
+//! source (through its close handle, from the button's callback).
 
-use eventsource_wasm::{EventSource, RetryPolicy, SourceEvent};
-use futures_util::future::{abortable, AbortHandle};
+use eventsource_wasm::{CloseHandle, EventSource, RetryPolicy, SourceEvent};
 use futures_util::StreamExt;
+use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Document;
@@ -15,14 +15,14 @@ pub fn start() -> Result<(), JsValue> {
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let source = EventSource::builder("/demo/ticker")
         .headers_with(|attempt| [("X-Attempt", attempt.to_string())])
-        .retry(RetryPolicy { initial_delay: 500, max_delay: 10_000, ..RetryPolicy::BACKOFF })
-        .inactivity_timeout(std::time::Duration::from_secs(15))
+        .retry(
+            RetryPolicy::BACKOFF.with_initial_delay(Duration::from_millis(500)).with_max_delay(Duration::from_secs(10)),
+        )
+        .inactivity_timeout(Duration::from_secs(15))
         .build()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let (task, handle) = abortable(show(document.clone(), source));
-    spawn_local(async move {
-        let _ = task.await;
-    });
+    let handle = source.close_handle();
+    spawn_local(show(document.clone(), source));
     on_click(&document, "close", move |doc| close(doc, &handle))?;
     on_click(&document, "drop", |_| {
         let init = web_sys::RequestInit::new();
@@ -32,7 +32,7 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Shows every item until the stream ends (the source gave up) or the task is aborted.
+/// Shows every item until the stream ends (the source gave up or was closed).
 async fn show(doc: Document, mut source: EventSource) {
     set_text(&doc, "status", "connecting…");
     while let Some(item) = source.next().await {
@@ -44,15 +44,17 @@ async fn show(doc: Document, mut source: EventSource) {
             SourceEvent::Error(e) if e.will_retry => {
                 set_text(&doc, "status", &format!("reconnecting: {} (last id {})", e.message, source.last_event_id()))
             }
-            SourceEvent::Error(e) => set_text(&doc, "status", &format!("closed: {} ({:?})", e.message, e.status)),
+            SourceEvent::Error(e) => set_text(&doc, "status", &format!("closed ({}): {}", e.kind, e.message)),
+            _ => {}
         }
     }
 }
 
-/// Aborting the task drops the source, which aborts the request and clears its timers.
-fn close(doc: &Document, handle: &AbortHandle) {
-    handle.abort();
-    set_text(doc, "status", "closed (the source was dropped)");
+/// Closing through the handle aborts the request and clears the timers; the task's stream
+/// ends and the task drops the source.
+fn close(doc: &Document, handle: &CloseHandle) {
+    handle.close();
+    set_text(doc, "status", "closed");
 }
 
 fn on_click(doc: &Document, id: &str, f: impl Fn(&Document) + 'static) -> Result<(), JsValue> {
