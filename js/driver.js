@@ -34,6 +34,19 @@ function retryAfter(value) {
   return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
 }
 
+// Why an error event fired, from the engine's message where it wrote one (src/engine.rs
+// `messages`): the `reason` of the event, named as the Rust API's `ErrorKind::as_str()`.
+const REASONS = [
+  ['closed the connection', 'server-closed'],
+  ['status', 'status'],
+  ['Content-Type', 'content-type'],
+  ['inactivity', 'inactivity'],
+  ['retries', 'retries-exhausted'],
+  ['line exceeds', 'line-too-long'],
+  ['data exceeds', 'event-too-large'],
+];
+const reasonOf = (text) => REASONS.find(([words]) => text.includes(words))?.[1] ?? 'network';
+
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
   return typeof g.location?.origin === 'string' && typeof g.process?.versions?.node !== 'string';
@@ -89,18 +102,23 @@ export function defineSource(exports) {
       // at 64 KiB and grows while reads fill it (see `onChunk`).
       let buffer = null;
       // The final URL of the response announced last, and the details of the last failure
-      // reported to the engine (its error event's message).
+      // reported to the engine (its error event's message and reason).
       let responseUrl = '';
       let failure = '';
+      let reason = '';
       const timers = [0, 0];
 
       const state = () => esw_state(handle);
       const run = (kind, arg = 0) => exec(esw_input(handle, Date.now(), kind, arg));
       // Keeps a failure's details for the error event it causes (a network error with no
       // message of its own says so), then reports it.
-      const keep = (kind, message) => (failure = message || (kind === NETWORK_ERROR ? 'network error' : ''));
-      const report = (kind, message) => {
-        keep(kind, message);
+      // A failure is the network's, or else the request's, unless `why` says otherwise.
+      const keep = (kind, message, why) => {
+        failure = message || (kind === NETWORK_ERROR ? 'network error' : '');
+        reason = why || (kind === NETWORK_ERROR ? 'network' : 'request');
+      };
+      const report = (kind, message, why) => {
+        keep(kind, message, why);
         run(kind);
       };
 
@@ -123,7 +141,8 @@ export function defineSource(exports) {
             if (state() !== CLOSED) startFetch(num, id);
           } else if (tag === 'E') {
             // No text: the failure JS reported last.
-            enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: f[i++] || failure, willRetry: (num & 4) !== 0 });
+            const text = f[i++];
+            enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: text || failure, reason: text ? reasonOf(text) : reason, willRetry: (num & 4) !== 0 });
           } else if (tag === 'A') abort();
           else if (tag === 'O') {
             // spec: the events' origin is that of the response's final URL.
@@ -175,12 +194,13 @@ export function defineSource(exports) {
       }
 
       /** The body ended: a network source reconnects, a stream source closes. */
-      const end = () => (once ? report(FAILED, 'the stream ended') : run(END));
+      const end = () => (once ? report(FAILED, 'the stream ended', 'server-closed') : run(END));
 
       // A rejection we did not cause by aborting is a network error, except an abort by someone
       // else (e.g. `window.stop()`): spec, "if res is an aborted network error, fail the connection".
       function onFailure(err) {
-        report(once || field(err, 'name') === 'AbortError' ? FAILED : NETWORK_ERROR, field(err, 'message'));
+        const aborted = field(err, 'name') === 'AbortError';
+        report(once || aborted ? FAILED : NETWORK_ERROR, field(err, 'message'), aborted ? 'aborted' : 'network');
       }
 
       // The class builds the request (URL, headers, the last event ID); this side owns the abort
@@ -291,7 +311,7 @@ export function defineSource(exports) {
         clearTimeout(timer);
         probe.abort();
         // `failure` still holds the fetch's own message.
-        if (gen === generation) cors ? report(FAILED, 'the response failed the CORS check') : run(NETWORK_ERROR);
+        if (gen === generation) cors ? report(FAILED, 'the response failed the CORS check', 'cors') : run(NETWORK_ERROR);
       }
 
       // The class's own inputs (js/event-source.js).

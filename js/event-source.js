@@ -430,7 +430,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err}`, willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err}`, reason: 'request', willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
@@ -533,7 +533,7 @@ export function defineEventSource(loadSource, loadShared) {
             } else {
               this.#readyState = item.state;
               const event = new Event('error');
-              define(event, { code: item.status || undefined, message: item.message, willRetry: item.willRetry });
+              define(event, { code: item.status || undefined, message: item.message, reason: item.reason, willRetry: item.willRetry });
               if (item.state === CLOSED) this.#release();
               dispatch.call(this, event);
             }

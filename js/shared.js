@@ -272,7 +272,7 @@ export function join(port) {
       // The former leader went away: what a reconnection looks like, then at once a connection
       // of this context's own, resuming after the last event ID this instance has.
       if (open) {
-        port.enqueue({ kind: 'e', state: CONNECTING, status: 0, message: 'eventsource-wasm: the shared connection moved here', willRetry: true, takeover: true });
+        port.enqueue({ kind: 'e', state: CONNECTING, status: 0, message: 'eventsource-wasm: the shared connection moved here', reason: 'network', willRetry: true, takeover: true });
       }
       replay = recent;
       post(state());
