@@ -277,12 +277,22 @@ test('package.json: an ES module package with exports for the entry and the poly
   assert.equal(pkgJson.name, 'eventsource-wasm');
   assert.equal(pkgJson.type, 'module');
   const { exports } = pkgJson;
-  for (const [sub, types, file] of [
-    ['.', './index.d.ts', './index.js'],
-    ['./polyfill', './polyfill.d.ts', './polyfill.js'],
+  for (const [sub, types, edge, file] of [
+    ['.', './index.d.ts', './edge.js', './index.js'],
+    ['./polyfill', './polyfill.d.ts', './polyfill-edge.js', './polyfill.js'],
   ]) {
-    // TypeScript reads conditions in order, so `types` must come first.
-    assert.deepEqual(Object.entries(exports[sub]), [['types', types], ['default', file]], `exports['${sub}']`);
+    // TypeScript reads conditions in order, so `types` must come first; the edge hosts' bundlers
+    // (wrangler: `workerd`, Vercel: `edge-light`) get the entry that imports the `.wasm` file.
+    assert.deepEqual(
+      Object.entries(exports[sub]),
+      [
+        ['types', types],
+        ['workerd', edge],
+        ['edge-light', edge],
+        ['default', file],
+      ],
+      `exports['${sub}']`,
+    );
   }
   for (const target of [pkgJson.main, pkgJson.module, pkgJson.types, ...Object.values(exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)))]) {
     assert.ok(existsSync(path.join(pkgDir, target)), `${target} exists`);
