@@ -95,22 +95,26 @@ export async function launchWebKit({ scriptTimeout = 15000 } = {}) {
   }
   // xvfb-run -a picks a free display number; the driver starts MiniBrowser there.
   const capabilities = { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { args: ['--automation'] } };
-  return launch('WebKitWebDriver', (port) => [xvfb, '-a', driverBin, `--port=${port}`, '--host=127.0.0.1'], capabilities, scriptTimeout);
+  return launch('WebKitWebDriver', (port) => [xvfb, '-a', driverBin, `--port=${port}`, '--host=127.0.0.1'], capabilities, scriptTimeout, true);
 }
 
-/** Starts the driver `command(port)` and a session with `capabilities`. */
-async function launch(name, command, capabilities, scriptTimeout) {
+/**
+ * Starts the driver `command(port)` and a session with `capabilities`. With `group`, the driver
+ * runs in a process group of its own, which is ended as a whole (xvfb-run leaves its display
+ * server and the command running when it is killed).
+ */
+async function launch(name, command, capabilities, scriptTimeout, group = false) {
   const port = await closedPort();
   // Through a watchdog shell: when our end of its stdin closes (quit(), or this process dying in
   // any way, even SIGKILL) it sends the driver SIGTERM, and the driver then ends the browser.
   const watchdog = [
     'exec 3<&0', // a background job's stdin is /dev/null unless redirected explicitly
     '"$0" "$@" </dev/null & pid=$!',
-    '(cat <&3 >/dev/null 2>&1; kill $pid 2>/dev/null) >/dev/null 2>&1 &',
+    `(cat <&3 >/dev/null 2>&1; kill ${group ? '-- -$$' : '$pid'} 2>/dev/null) >/dev/null 2>&1 &`,
     'wait $pid',
   ].join('\n');
   const args = command(port);
-  const child = spawn('sh', ['-c', watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: group });
   let output = '';
   const keep = (chunk) => (output = (output + chunk).slice(-4000));
   child.stdout.on('data', keep);
