@@ -11,7 +11,7 @@ cpSync('LICENSE', `${out}/LICENSE`);
 
 // esbuild's syntax minification before terser's: its `const` to `let` lets terser join the
 // declarations (about 25 B less gzipped; esbuild fails the build on any assignment to a const).
-const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
+const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022', define: { EDGE_BUILD: 'false' } };
 const syntax = { ...common, minifySyntax: true };
 const terse = async (code, module) =>
   (await minify(code, { ecma: 2022, module, compress: { passes: 3 }, mangle: true, format: { comments: false } })).code;
@@ -75,7 +75,8 @@ await build({ ...common, entryPoints: ['js/wasm.js'], format: 'esm', minify: tru
 // `.wasm` file beside them, for the host's bundler to compile (see js/edge.js).
 cpSync('target/wasm-core/eventsource_wasm_core.wasm', `${out}/eventsource-wasm.wasm`);
 const edgeExternal = ['./eventsource-wasm.wasm', './shared.js'];
-writeFileSync(`${out}/edge.js`, await terse((await build({ ...syntax, entryPoints: ['js/edge.js'], format: 'esm', external: edgeExternal, write: false, outfile: 'out.js' })).outputFiles[0].text, true));
+const edgeBuild = { ...syntax, define: { EDGE_BUILD: 'true' }, entryPoints: ['js/edge.js'], format: 'esm', external: edgeExternal, write: false, outfile: 'out.js' };
+writeFileSync(`${out}/edge.js`, await terse((await build(edgeBuild)).outputFiles[0].text, true));
 const toEdge = { name: 'to-edge', setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './edge.js', external: true })) };
 await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill-edge.js`, plugins: [toEdge] });
 

@@ -12,6 +12,5 @@ export const EventSource = defineEventSource(
   // sandbox hands it over: bytes are told apart by their length instead.)
   async () => defineSource(new WebAssembly.Instance(module.byteLength >= 0 ? await WebAssembly.compile(module) : module).exports),
   () => import('./shared.js'),
-  false,
 );
 export default EventSource;

@@ -40,6 +40,10 @@ const Target = typeof MessageEvent === 'function' ? MessageEvent : Fields;
 // The global object (js/driver.js and js/script.js use it too).
 export const g = globalThis;
 
+// EDGE_BUILD (build/bundle.mjs defines it: true in the edge entry only, false elsewhere, so that
+// the other entries carry none of this): the module loads at first use, not at import, and
+// handlers run once on hosts whose EventTarget calls `on<type>` itself (see `fire`).
+
 function syntaxError(url) {
   return new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
 }
@@ -187,12 +191,12 @@ let givenStream = null;
 
 /**
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
- * `loadSource` starts at once where `eager` (see js/core-entry.js: the module compiles while the
- * page goes on), else at the first source or `ready` (edge hosts forbid such work at module
+ * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
+ * on), in the edge build at the first source or `ready` (edge hosts forbid such work at module
  * scope); constructors never wait for it, and the first request starts before it is ready.
  * `loadShared` resolves to js/shared.js; it is called only when a `shared: true` source is made.
  */
-export function defineEventSource(loadSource, loadShared, eager = true) {
+export function defineEventSource(loadSource, loadShared) {
   let Source = null;
   let loading = null;
   // Resolves to undefined (what `ready` gives) once `Source` is set.
@@ -201,7 +205,7 @@ export function defineEventSource(loadSource, loadShared, eager = true) {
     if (!loading) (loading = loadSource().then((S) => void (Source = S))).catch(() => {});
     return loading;
   };
-  if (eager) load();
+  if (!EDGE_BUILD) load();
   let fire = dispatch;
   // The source and the handler type the host is about to read (see `fire`).
   let hidden = null;
@@ -374,7 +378,7 @@ export function defineEventSource(loadSource, loadShared, eager = true) {
     }
 
     #handler(type) {
-      if (hidden?.[0] !== this || hidden[1] !== type) return this.#handlers[type] ?? null;
+      if (!EDGE_BUILD || hidden?.[0] !== this || hidden[1] !== type) return this.#handlers[type] ?? null;
       hidden = null;
       return null;
     }
@@ -558,19 +562,23 @@ export function defineEventSource(loadSource, loadShared, eager = true) {
   // Hosts whose EventTarget calls `this.on<type>` itself as it dispatches (workerd, before the
   // listeners: cloudflare/workerd#6022) would run a handler twice, there and through its
   // listener. Tested once on a plain target; there, each dispatch (ours and the application's)
-  // hides the handler from that one read, so that it runs once, in its listener's place.
-  const probe = new EventTarget();
-  probe.onx = () =>
-    (EventSource.prototype.dispatchEvent = fire =
-      function (event) {
-        hidden = [this, event.type];
-        try {
-          return dispatch.call(this, event);
-        } finally {
-          hidden = null;
-        }
-      });
-  dispatch.call(probe, new Event('x'));
+  // hides the handler from that one read, so that it runs once, in its listener's place. (The
+  // other builds cannot run on such hosts: they compile their module from bytes, which workerd
+  // refuses.)
+  if (EDGE_BUILD) {
+    const probe = new EventTarget();
+    probe.onx = () =>
+      (EventSource.prototype.dispatchEvent = fire =
+        function (event) {
+          hidden = [this, event.type];
+          try {
+            return dispatch.call(this, event);
+          } finally {
+            hidden = null;
+          }
+        });
+    dispatch.call(probe, new Event('x'));
+  }
 
   // WebIDL: constants on the interface and its prototype; attributes are enumerable accessors.
   // Every string-named member but the constructor (the async iterator is a symbol's).

@@ -1,11 +1,16 @@
 // Event handler attributes run once per event, in their listener's place, also on a host whose
 // EventTarget calls `this.on<type>` itself as it dispatches, before the listeners (workerd does:
 // cloudflare/workerd#6022; tests/e2e/runtimes.test.mjs runs the same check in workerd itself).
-// Here Node is made such a host: a fresh copy of each build is loaded with `EventTarget` swapped
-// for a subclass that calls the handler as workerd does.
+// Only the edge entry (pkg/edge.js) can run on such a host, so it is what is tested: bundled here
+// with its `.wasm` import as a compiled module (as wrangler does), and loaded in Node as it is and
+// with `EventTarget` swapped for a subclass that calls the handler as workerd does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { root, startServer } from './harness.mjs';
 import { EventSource as Plain } from '../../pkg/index.js';
 
 /** workerd's dispatch: `this.on<type>`, if a function, runs first, then the listeners. */
@@ -17,17 +22,31 @@ class CallingTarget extends EventTarget {
   }
 }
 
-/** Evaluates a fresh copy of `file` (a distinct module URL) with `CallingTarget` as EventTarget. */
-async function onCallingHost(file, global) {
+/** pkg/edge.js as one file, its `.wasm` import a WebAssembly.Module. */
+async function bundleEdge() {
+  const outfile = path.join(root, 'target/host-handlers/edge.mjs');
+  const compiled = {
+    name: 'compiled-wasm',
+    setup(b) {
+      b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: path.join(a.resolveDir, a.path), namespace: 'compiled-wasm' }));
+      b.onLoad({ filter: /.*/, namespace: 'compiled-wasm' }, (a) => ({
+        contents: `export default new WebAssembly.Module(new Uint8Array([${[...readFileSync(a.path)]}]));`,
+        loader: 'js',
+      }));
+    },
+  };
+  await build({ entryPoints: [path.join(root, 'pkg/edge.js')], bundle: true, format: 'esm', plugins: [compiled], outfile, logLevel: 'warning' });
+  return pathToFileURL(outfile).href;
+}
+
+/** Evaluates a fresh copy of `url` (a distinct module URL), with `CallingTarget` as EventTarget if `calling`. */
+async function load(url, calling) {
   const saved = globalThis.EventTarget;
-  const before = globalThis.EventSourceWasm;
-  globalThis.EventTarget = CallingTarget;
+  if (calling) globalThis.EventTarget = CallingTarget;
   try {
-    const mod = await import(`../../pkg/${file}?calling-host`);
-    return global ? globalThis.EventSourceWasm : mod.EventSource;
+    return (await import(`${url}?${calling ? 'calling' : 'plain'}-host`)).EventSource;
   } finally {
     globalThis.EventTarget = saved;
-    globalThis.EventSourceWasm = before;
   }
 }
 
@@ -35,9 +54,10 @@ let server;
 const builds = {};
 before(async () => {
   server = await startServer();
-  builds['node (plain EventTarget)'] = Plain;
-  builds['calling host, npm build'] = await onCallingHost('index.js');
-  builds['calling host, script-tag build'] = await onCallingHost('eventsource-wasm.min.js', true);
+  const edge = await bundleEdge();
+  builds['node, npm build'] = Plain;
+  builds['node, edge build'] = await load(edge, false);
+  builds['calling host, edge build'] = await load(edge, true);
 });
 after(() => server?.stop());
 
@@ -47,10 +67,10 @@ test('the simulated host calls on<type> itself (the condition under test)', () =
   t.onx = () => n++;
   t.dispatchEvent(new Event('x'));
   assert.equal(n, 1);
-  assert.ok(builds['calling host, npm build'].prototype instanceof CallingTarget);
+  assert.ok(builds['calling host, edge build'].prototype instanceof CallingTarget);
 });
 
-for (const name of ['node (plain EventTarget)', 'calling host, npm build', 'calling host, script-tag build']) {
+for (const name of ['node, npm build', 'node, edge build', 'calling host, edge build']) {
   test(`${name}: onopen, onmessage and onerror run once per event, between the listeners added before and after`, { timeout: 5000 }, async () => {
     const ES = builds[name];
     const log = [];
@@ -99,5 +119,6 @@ for (const name of ['node (plain EventTarget)', 'calling host, npm build', 'call
 
 test('on the calling host the workaround is in place; on Node the prototype is as native', () => {
   assert.ok(!Object.hasOwn(Plain.prototype, 'dispatchEvent'));
-  assert.ok(Object.hasOwn(builds['calling host, npm build'].prototype, 'dispatchEvent'));
+  assert.ok(!Object.hasOwn(builds['node, edge build'].prototype, 'dispatchEvent'));
+  assert.ok(Object.hasOwn(builds['calling host, edge build'].prototype, 'dispatchEvent'));
 });

@@ -110,6 +110,8 @@ async function bundle() {
   // wrangler: conditions workerd, worker, browser; `.wasm` imports stay modules of their own.
   await build({ ...common, entryPoints: [path.join(dir, 'worker.mjs')], format: 'esm', conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], outfile: path.join(out, 'workerd/worker.js') });
   cpSync(path.join(root, 'pkg/eventsource-wasm.wasm'), path.join(out, 'workerd/eventsource-wasm.wasm'));
+  // The `workerd` condition picked the edge entry: the module is imported, not embedded.
+  assert.match(readFileSync(path.join(out, 'workerd/worker.js'), 'utf8'), /from\s*"\.\/eventsource-wasm\.wasm"/);
   // Vercel: condition edge-light; a `.wasm` import becomes a binding the sandbox provides.
   const binding = {
     name: 'wasm-binding',
