@@ -121,6 +121,8 @@ async function bundle() {
     },
   };
   await build({ ...common, entryPoints: [path.join(dir, 'edge-entry.mjs')], format: 'iife', conditions: ['edge-light', 'worker', 'browser'], plugins: [binding], outfile: path.join(out, 'edge/function.js') });
+  // The `edge-light` condition picked the edge entry: its module is the binding.
+  assert.match(readFileSync(path.join(out, 'edge/function.js'), 'utf8'), /globalThis\.__EVENTSOURCE_WASM_MODULE/);
 }
 
 const version = (pkg) => JSON.parse(readFileSync(bin(pkg, 'package.json'), 'utf8')).version;
