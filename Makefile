@@ -63,6 +63,12 @@ test-e2e:
 	@$(CARGO) build --quiet -p sse-test-server
 	node --test --test-concurrency=1 tests/e2e/
 
+## test-runtimes: the behaviour suite in Node 18-26, Deno, Bun, workerd and edge-runtime (also part of test-e2e)
+.PHONY: test-runtimes
+test-runtimes: build
+	@$(CARGO) build --quiet -p sse-test-server
+	node --test tests/e2e/runtimes.test.mjs
+
 ## bench: criterion parse benchmarks (native) and the browser benchmark (release server);
 ## BENCH_ARGS=--firefox runs it in Firefox, --quick shortens it
 bench: build

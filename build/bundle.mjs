@@ -11,7 +11,7 @@ cpSync('LICENSE', `${out}/LICENSE`);
 
 // esbuild's syntax minification before terser's: its `const` to `let` lets terser join the
 // declarations (about 25 B less gzipped; esbuild fails the build on any assignment to a const).
-const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022' };
+const common = { bundle: true, loader: { '.wasm': 'binary' }, logLevel: 'warning', legalComments: 'none', target: 'es2022', define: { EDGE_BUILD: 'false' } };
 const syntax = { ...common, minifySyntax: true };
 const terse = async (code, module) =>
   (await minify(code, { ecma: 2022, module, compress: { passes: 3 }, mangle: true, format: { comments: false } })).code;
@@ -71,6 +71,14 @@ writeFileSync(`${out}/eventsource-wasm.min.js`, await tuned(await embedded('js/s
 writeFileSync(`${out}/shared.js`, await terse((await build({ ...common, entryPoints: ['js/shared.js'], format: 'esm', write: false, outfile: 'out.js' })).outputFiles[0].text, true));
 // The uncompressed module, which index.js imports only where DecompressionStream is missing.
 await build({ ...common, entryPoints: ['js/wasm.js'], format: 'esm', minify: true, outfile: `${out}/wasm.js` });
+// The edge entry (exports conditions `workerd`, `edge-light`) and its polyfill: the module as a
+// `.wasm` file beside them, for the host's bundler to compile (see js/edge.js).
+cpSync('target/wasm-core/eventsource_wasm_core.wasm', `${out}/eventsource-wasm.wasm`);
+const edgeExternal = ['./eventsource-wasm.wasm', './shared.js'];
+const edgeBuild = { ...syntax, define: { EDGE_BUILD: 'true' }, entryPoints: ['js/edge.js'], format: 'esm', external: edgeExternal, write: false, outfile: 'out.js' };
+writeFileSync(`${out}/edge.js`, await terse((await build(edgeBuild)).outputFiles[0].text, true));
+const toEdge = { name: 'to-edge', setup: (b) => b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './edge.js', external: true })) };
+await build({ ...common, entryPoints: ['js/polyfill.js'], format: 'esm', outfile: `${out}/polyfill-edge.js`, plugins: [toEdge] });
 
 /**
  * The 64 characters the script uses most (never a quote, a backslash or '<'): the payload
@@ -133,7 +141,7 @@ const gnuGzip = (data) => {
   }
 };
 const report = {};
-for (const f of ['eventsource-wasm.min.js', 'index.js', 'shared.js', 'wasm.js']) {
+for (const f of ['eventsource-wasm.min.js', 'index.js', 'edge.js', 'shared.js', 'wasm.js']) {
   const raw = readFileSync(`${out}/${f}`, 'utf8');
   // The script-tag file ships minified; the ESM files are measured as a bundler would minify them.
   const min = f !== 'eventsource-wasm.min.js' ? (await transform(raw, { minify: true, format: 'esm', legalComments: 'none' })).code : raw;

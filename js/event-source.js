@@ -40,6 +40,10 @@ const Target = typeof MessageEvent === 'function' ? MessageEvent : Fields;
 // The global object (js/driver.js and js/script.js use it too).
 export const g = globalThis;
 
+// EDGE_BUILD (build/bundle.mjs defines it: true in the edge entry only, false elsewhere, so that
+// the other entries carry none of this): the module loads at first use, not at import, and
+// handlers run once on hosts whose EventTarget calls `on<type>` itself (see `fire`).
+
 function syntaxError(url) {
   return new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
 }
@@ -189,14 +193,23 @@ let givenStream = null;
 /**
  * Builds the EventSource class around `loadSource`, which resolves to the wasm `Source` class.
  * `loadSource` starts at once (see js/core-entry.js: the module compiles while the page goes
- * on); constructors never wait for it, and the first request starts before it is ready.
+ * on), in the edge build at the first source or `ready` (edge hosts forbid such work at module
+ * scope); constructors never wait for it, and the first request starts before it is ready.
  * `loadShared` resolves to js/shared.js; it is called only when a `shared: true` source is made.
  */
 export function defineEventSource(loadSource, loadShared) {
   let Source = null;
-  const loading = loadSource().then((S) => (Source = S));
-  // A failure is reported by each source that needed the module, not as an unhandled rejection.
-  loading.catch(() => {});
+  let loading = null;
+  // Resolves to undefined (what `ready` gives) once `Source` is set.
+  const load = () => {
+    // A failure is reported by each source that needed the module, not as an unhandled rejection.
+    if (!loading) (loading = loadSource().then((S) => void (Source = S))).catch(() => {});
+    return loading;
+  };
+  if (!EDGE_BUILD) load();
+  let fire = dispatch;
+  // The source and the handler type the host is about to read (see `fire`).
+  let hidden = null;
 
   class EventSource extends EventTarget {
     #url;
@@ -290,19 +303,19 @@ export function defineEventSource(loadSource, loadShared) {
     }
 
     get onopen() {
-      return this.#handlers.open ?? null;
+      return this.#handler('open');
     }
     set onopen(v) {
       this.#setHandler('open', v);
     }
     get onmessage() {
-      return this.#handlers.message ?? null;
+      return this.#handler('message');
     }
     set onmessage(v) {
       this.#setHandler('message', v);
     }
     get onerror() {
-      return this.#handlers.error ?? null;
+      return this.#handler('error');
     }
     set onerror(v) {
       this.#setHandler('error', v);
@@ -368,6 +381,12 @@ export function defineEventSource(loadSource, loadShared) {
           return this;
         },
       };
+    }
+
+    #handler(type) {
+      if (!EDGE_BUILD || hidden?.[0] !== this || hidden[1] !== type) return this.#handlers[type] ?? null;
+      hidden = null;
+      return null;
     }
 
     // WebIDL event handler attributes: the listener is added when first set to non-null, keeps
@@ -471,7 +490,7 @@ export function defineEventSource(loadSource, loadShared) {
         }
         o.first = first;
         if (Source) return begin();
-        loading.then(begin, fail);
+        load().then(begin, fail);
       });
     }
 
@@ -522,20 +541,20 @@ export function defineEventSource(loadSource, loadShared) {
             event.data = parts[i + 1];
             event.origin = this.#origin;
             event.lastEventId = parts[i + 2];
-            dispatch.call(this, event);
+            fire.call(this, event);
             this.#iterators?.forEach((it) => it(event));
           } else {
             queue.shift();
             if (item.kind === OPEN) {
               this.#origin = item.origin;
               this.#readyState = OPEN;
-              dispatch.call(this, new Event('open'));
+              fire.call(this, new Event('open'));
             } else {
               this.#readyState = item.state;
               const event = new Event('error');
               define(event, { code: item.status || undefined, message: item.message, reason: item.reason, willRetry: item.willRetry });
               if (item.state === CLOSED) this.#release();
-              dispatch.call(this, event);
+              fire.call(this, event);
             }
           }
           await null;
@@ -546,6 +565,27 @@ export function defineEventSource(loadSource, loadShared) {
         this.#pumping = false;
       }
     }
+  }
+
+  // Hosts whose EventTarget calls `this.on<type>` itself as it dispatches (workerd, before the
+  // listeners: cloudflare/workerd#6022) would run a handler twice, there and through its
+  // listener. Tested once on a plain target; there, each dispatch (ours and the application's)
+  // hides the handler from that one read, so that it runs once, in its listener's place. (The
+  // other builds cannot run on such hosts: they compile their module from bytes, which workerd
+  // refuses.)
+  if (EDGE_BUILD) {
+    const probe = new EventTarget();
+    probe.onx = () =>
+      (EventSource.prototype.dispatchEvent = fire =
+        function (event) {
+          hidden = [this, event.type];
+          try {
+            return dispatch.call(this, event);
+          } finally {
+            hidden = null;
+          }
+        });
+    dispatch.call(probe, new Event('x'));
   }
 
   // WebIDL: constants on the interface and its prototype; attributes are enumerable accessors.
@@ -563,9 +603,8 @@ export function defineEventSource(loadSource, loadShared) {
   // As eventsource 4.1+: tells libraries that this class takes a `fetch` option.
   Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), { value: true });
   // Settles when the WebAssembly module is ready (sources made before then work all the same:
-  // they start their request at once and parse when it is). Rejects if it cannot load.
-  const ready = loading.then(() => {});
-  ready.catch(() => {});
-  Object.defineProperty(EventSource, 'ready', { value: ready, configurable: true });
+  // they start their request at once and parse when it is). Rejects if it cannot load. Reading
+  // it starts the loading where that waits for the first source.
+  Object.defineProperty(EventSource, 'ready', { get: load, configurable: true });
   return EventSource;
 }

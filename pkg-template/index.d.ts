@@ -1,7 +1,20 @@
-// Types for eventsource-wasm: the DOM's EventSource, plus the options native lacks.
+// Types for eventsource-wasm: the DOM's EventSource, plus the options native lacks. They name
+// only what the DOM, WebWorker and @types/node globals all declare (no HeadersInit, BodyInit or
+// generic MessageEvent outside the DOM), so that they check in browser, worker and Node projects.
+
+/** What `new Headers(init)` takes: a record, a list of pairs or a Headers. */
+type HeadersInitLike = ConstructorParameters<typeof Headers>[0];
+/** What fetch takes as a request body. */
+type BodyInitLike = NonNullable<RequestInit['body']>;
+type Listener = ((event: Event) => any) | { handleEvent(event: Event): any };
 
 /** Headers for each (re)connection: a record, a list of pairs, a Headers, or a function of the attempt. */
-export type HeadersOption = HeadersInit | ((attempt: number) => HeadersInit | undefined);
+export type HeadersOption = HeadersInitLike | ((attempt: number) => HeadersInitLike | undefined);
+
+/** A message: a MessageEvent whose data is the event's data, a string. */
+export interface EventSourceMessageEvent extends MessageEvent {
+  readonly data: string;
+}
 
 export interface RetryOptions {
   /** First reconnection delay in ms (the spec's reconnection time). A server `retry:` replaces it. Default 3000. */
@@ -14,13 +27,15 @@ export interface RetryOptions {
   jitter?: number;
 }
 
-export interface EventSourceWasmInit extends EventSourceInit {
+export interface EventSourceWasmInit {
+  /** Whether cross-origin requests send credentials (cookies), as native. */
+  withCredentials?: boolean;
   /** Sent with every (re)connection. Validated at construction. */
   headers?: HeadersOption;
   /** HTTP method, default 'GET'. Validated at construction; CONNECT, TRACE and TRACK are refused. */
   method?: string;
   /** Request body (not with GET or HEAD), or a function of the attempt returning one. */
-  body?: BodyInit | ((attempt: number) => BodyInit);
+  body?: BodyInitLike | ((attempt: number) => BodyInitLike);
   /** Replaces the global fetch. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** The initial Last-Event-ID. */
@@ -75,11 +90,11 @@ export interface EventSourceLike extends EventTarget {
 
 export interface EventSourceEventMap {
   error: EventSourceErrorEvent;
-  message: MessageEvent<string>;
+  message: EventSourceMessageEvent;
   open: Event;
 }
 
-export declare class EventSource extends EventTarget implements AsyncIterable<MessageEvent<string>> {
+export declare class EventSource extends EventTarget implements AsyncIterable<EventSourceMessageEvent> {
   constructor(url: string | URL, eventSourceInitDict?: EventSourceWasmInit);
   readonly url: string;
   readonly withCredentials: boolean;
@@ -107,19 +122,19 @@ export declare class EventSource extends EventTarget implements AsyncIterable<Me
   /** Proposed (whatwg/html#12272): the reconnection time in ms (a server's `retry:` sets it). */
   readonly reconnectionTime: number;
   onopen: ((this: EventSourceLike, ev: Event) => any) | null;
-  onmessage: ((this: EventSourceLike, ev: MessageEvent<string>) => any) | null;
+  onmessage: ((this: EventSourceLike, ev: EventSourceMessageEvent) => any) | null;
   onerror: ((this: EventSourceLike, ev: EventSourceErrorEvent) => any) | null;
   /** Proposed (whatwg/html#12272): drops the unfinished line and event before another stream's bytes. */
   reset(): void;
   close(): void;
   addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSourceLike, ev: EventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: (this: EventSourceLike, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: (this: EventSourceLike, event: EventSourceMessageEvent) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: Listener, options?: boolean | AddEventListenerOptions): void;
   removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: (this: EventSourceLike, ev: EventSourceEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: (this: EventSourceLike, event: MessageEvent<string>) => any, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: (this: EventSourceLike, event: EventSourceMessageEvent) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: Listener, options?: boolean | EventListenerOptions): void;
   /** Yields every MessageEvent (any event type) until close(); leaving the loop closes the source. */
-  [Symbol.asyncIterator](): AsyncIterator<MessageEvent<string>>;
+  [Symbol.asyncIterator](): AsyncIterator<EventSourceMessageEvent>;
 }
 
 export default EventSource;

@@ -2,7 +2,8 @@
 # Installs what the build and tests need, skipping what is already there:
 #   setup.sh build   -> wasm32 target, wasm-bindgen-cli (the exact version in Cargo.lock), npm deps
 #   setup.sh test    -> the above, plus wasm-pack, Chromium + ChromeDriver, Firefox + geckodriver,
-#                       and the wasm-bindgen-cli of tests/downstream's own wasm-bindgen version
+#                       WebKitGTK's WebDriver + xvfb, and the wasm-bindgen-cli of tests/downstream's
+#                       own wasm-bindgen version
 # Anything it cannot install is reported with what to do instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,9 @@ missing=()
 have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
 have firefox || have firefox-esr || missing+=(firefox-esr)
+# WebKit (tests/e2e/webkit.test.mjs): WebKitGTK's WebDriver and MiniBrowser, on a virtual display.
+have WebKitWebDriver || missing+=(webkit2gtk-driver)
+have xvfb-run || missing+=(xvfb)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 if ! have geckodriver; then
   echo "setup: installing geckodriver (a few minutes)"

@@ -1,6 +1,7 @@
 // A minimal W3C WebDriver client over HTTP (Node's global fetch), enough to drive headless Firefox
-// through geckodriver: playwright needs its own patched Firefox build, the distro one speaks only
-// WebDriver. One session per driver; `quit()` always ends both, also after a failure.
+// through geckodriver and WebKit through WebKitWebDriver: playwright needs its own patched
+// Firefox and WebKit builds, the distro ones speak only WebDriver. One session per driver;
+// `quit()` always ends both, also after a failure.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
@@ -74,18 +75,46 @@ export async function launchFirefox({ scriptTimeout = 15000, prefs = {} } = {}) 
   if (!firefoxBin) {
     throw new Error('Firefox not found ($FIREFOX, /usr/bin/firefox-esr, /usr/bin/firefox, PATH): run `scripts/setup.sh test`.');
   }
+  const capabilities = {
+    browserName: 'firefox',
+    'moz:firefoxOptions': { binary: firefoxBin, args: ['-headless'], prefs: { ...FIREFOX_PREFS, ...prefs } },
+  };
+  return launch('geckodriver', (port) => [driverBin, '--port', String(port), '--host', '127.0.0.1', '--log', 'warn'], capabilities, scriptTimeout);
+}
 
+/**
+ * Starts WebKitGTK's WebDriver (Debian's webkit2gtk-driver) under a virtual X display
+ * (xvfb-run) and a session of its MiniBrowser: WebKit, the engine of Safari. Throws a clear
+ * error when a binary is missing.
+ */
+export async function launchWebKit({ scriptTimeout = 15000 } = {}) {
+  const driverBin = existing(process.env.WEBKIT_WEBDRIVER) ?? onPath('WebKitWebDriver');
+  const xvfb = onPath('xvfb-run');
+  if (!driverBin || !xvfb) {
+    throw new Error('WebKitWebDriver or xvfb-run not found: run `scripts/setup.sh test` (apt-get install webkit2gtk-driver xvfb).');
+  }
+  // xvfb-run -a picks a free display number; the driver starts MiniBrowser there.
+  const capabilities = { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { args: ['--automation'] } };
+  return launch('WebKitWebDriver', (port) => [xvfb, '-a', driverBin, `--port=${port}`, '--host=127.0.0.1'], capabilities, scriptTimeout, true);
+}
+
+/**
+ * Starts the driver `command(port)` and a session with `capabilities`. With `group`, the driver
+ * runs in a process group of its own, which is ended as a whole (xvfb-run leaves its display
+ * server and the command running when it is killed).
+ */
+async function launch(name, command, capabilities, scriptTimeout, group = false) {
   const port = await closedPort();
   // Through a watchdog shell: when our end of its stdin closes (quit(), or this process dying in
-  // any way, even SIGKILL) it sends geckodriver SIGTERM, and geckodriver then ends Firefox.
+  // any way, even SIGKILL) it sends the driver SIGTERM, and the driver then ends the browser.
   const watchdog = [
     'exec 3<&0', // a background job's stdin is /dev/null unless redirected explicitly
     '"$0" "$@" </dev/null & pid=$!',
-    '(cat <&3 >/dev/null 2>&1; kill $pid 2>/dev/null) >/dev/null 2>&1 &',
+    `(cat <&3 >/dev/null 2>&1; kill ${group ? '-- -$$' : '$pid'} 2>/dev/null) >/dev/null 2>&1 &`,
     'wait $pid',
   ].join('\n');
-  const args = [driverBin, '--port', String(port), '--host', '127.0.0.1', '--log', 'warn'];
-  const child = spawn('sh', ['-c', watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const args = command(port);
+  const child = spawn('sh', ['-c', watchdog, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: group });
   let output = '';
   const keep = (chunk) => (output = (output + chunk).slice(-4000));
   child.stdout.on('data', keep);
@@ -116,29 +145,17 @@ export async function launchFirefox({ scriptTimeout = 15000, prefs = {} } = {}) 
   try {
     const deadline = Date.now() + 10000;
     while (!(await canConnect(port))) {
-      if (exited) throw new Error(`geckodriver exited at startup: ${output}`);
-      if (Date.now() > deadline) throw new Error(`geckodriver did not listen on ${port} within 10 s: ${output}`);
+      if (exited) throw new Error(`${name} exited at startup: ${output}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port} within 10 s: ${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const session = await call(
-      'POST',
-      '/session',
-      {
-        capabilities: {
-          alwaysMatch: {
-            browserName: 'firefox',
-            'moz:firefoxOptions': { binary: firefoxBin, args: ['-headless'], prefs: { ...FIREFOX_PREFS, ...prefs } },
-          },
-        },
-      },
-      60000,
-    );
+    const session = await call('POST', '/session', { capabilities: { alwaysMatch: capabilities } }, 60000);
     sessionId = session.sessionId;
     browserVersion = session.capabilities?.browserVersion;
     await call('POST', `/session/${sessionId}/timeouts`, { script: scriptTimeout, pageLoad: 30000 });
   } catch (e) {
     kill();
-    e.message += output ? `\ngeckodriver output: ${output}` : '';
+    e.message += output ? `\n${name} output: ${output}` : '';
     throw e;
   }
 
