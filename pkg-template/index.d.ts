@@ -63,16 +63,32 @@ export interface EventSourceWasmInit {
   shared?: boolean;
 }
 
+/** Why an `error` event fired. */
+export type EventSourceErrorReason =
+  | 'network'
+  | 'server-closed'
+  | 'status'
+  | 'content-type'
+  | 'cors'
+  | 'inactivity'
+  | 'retries-exhausted'
+  | 'line-too-long'
+  | 'event-too-large'
+  | 'request'
+  | 'aborted';
+
 /**
  * The `error` event, a plain Event with read-only extras. They are typed optional so that a
  * handler of the DOM's EventSource (which takes any Event) fits ours and back: the class always
- * sets `message` and `willRetry`.
+ * sets `message`, `reason` and `willRetry`.
  */
 export interface EventSourceErrorEvent extends Event {
   /** The HTTP status, when there was a response. */
   readonly code?: number;
-  /** Why the error happened. */
+  /** Why the error happened, in English. */
   readonly message?: string;
+  /** Why the error happened, as a name to match (the Rust API's `ErrorKind::as_str()`). */
+  readonly reason?: EventSourceErrorReason;
   /** Whether a reconnection follows (readyState CONNECTING) or the source is closed. */
   readonly willRetry?: boolean;
 }

@@ -31,7 +31,8 @@ es.onerror = (e: EventSourceErrorEvent) => {
   const why: string | undefined = e.message;
   const retrying: boolean | undefined = e.willRetry;
   const status: number | undefined = e.code;
-  return [why, retrying, status];
+  const gaveUp: boolean = e.reason === 'retries-exhausted';
+  return [why, retrying, status, gaveUp];
 };
 es.addEventListener('tick', (e) => e.data.toUpperCase());
 es.addEventListener('error', (e) => e.willRetry);
