@@ -13,6 +13,8 @@ const TIMER = 5;
 const CLOSE = 7;
 const OPEN = 1;
 const CLOSED = 2;
+// The smallest read buffer (see `onChunk`).
+const SMALL = 512;
 
 /** `err[name]` as a string, or empty. */
 function field(err, name) {
@@ -82,9 +84,10 @@ export function defineSource(exports) {
       let generation = 0;
       let controller = null;
       let reader = null;
-      // A byte stream (a fetch body in browsers and Node) is read into one buffer of ours, handed
+      // A byte stream (a fetch body in browsers and Node) is read into a buffer of ours, handed
       // back and forth, instead of a new chunk per read: less garbage on large events. It starts
-      // at 64 KiB and grows while reads fill it (see `onChunk`).
+      // small and is sized to the traffic (see `onChunk`): a waiting read holds it, so an idle
+      // source costs what its last reads needed, not a large buffer.
       let buffer = null;
       // The final URL of the response announced last, and the details of the last failure
       // reported to the engine (its error event's message).
@@ -220,7 +223,7 @@ export function defineSource(exports) {
         try {
           reader = res.body.getReader({ mode: 'byob' });
           // Detached (byteLength 0) when a read it went with was abandoned.
-          if (!buffer?.byteLength) buffer = new ArrayBuffer(65536);
+          if (!buffer?.byteLength) buffer = new ArrayBuffer(SMALL);
         } catch {
           reader = res.body.getReader();
           buffer = null;
@@ -244,11 +247,19 @@ export function defineSource(exports) {
           abort();
           return report(FAILED, `eventsource-wasm: a body chunk was ${chunk === null ? 'null' : typeof chunk}, not a Uint8Array`);
         }
-        // The buffer went to the stream with the read and came back with the chunk. A read that
-        // filled it found more waiting: the next ones get twice the room, up to 256 KiB (in
-        // Chromium, 4 KiB events arrive about a quarter faster than with 64 KiB reads throughout;
-        // BENCHMARKS.md), while a slow stream keeps its small buffer.
-        if (buffer) buffer = chunk.length === chunk.buffer.byteLength && chunk.length < 262144 ? new ArrayBuffer(chunk.length * 2) : chunk.buffer;
+        // The buffer went to the stream with the read and came back with the chunk; the next
+        // is sized to the traffic. A read that filled it found more waiting: the next ones get
+        // twice the room, up to 256 KiB (in Chromium, 4 KiB events arrive about a quarter faster
+        // than with 64 KiB reads throughout; BENCHMARKS.md). One that used under a quarter of it
+        // shrinks it to twice what came, so a source whose stream goes quiet holds a small
+        // buffer while its read waits, not the largest it ever needed.
+        if (buffer) {
+          const n = chunk.length;
+          let want = chunk.buffer.byteLength;
+          if (n === want) want = Math.min(want * 2, 262144);
+          else if (n * 4 < want) for (want = SMALL; want < n * 2; ) want *= 2;
+          buffer = want === chunk.buffer.byteLength ? chunk.buffer : new ArrayBuffer(want);
+        }
         write(chunk);
         run(BODY, chunk.length);
         if (gen === generation) read();
