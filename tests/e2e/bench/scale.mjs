@@ -72,7 +72,7 @@ async function measure() {
     globalThis.gc();
   }
   const m = process.memoryUsage();
-  return { heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };
+  return { heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };
 }
 
 /** Collects every wasm instance made from now on (the module exports its `memory`). */
@@ -194,7 +194,7 @@ async function probe(client, origin, n, seconds, pkg) {
     sources: n,
     openMs,
     open2Ms,
-    perSource: { heap: per(open, base, 'heap'), external: per(open, base, 'external'), arrayBuffers: per(open, base, 'arrayBuffers'), rss: per(open, base, 'rss') },
+    perSource: { heap: per(open, base, 'heap'), heapTotal: per(open, base, "heapTotal"), external: per(open, base, 'external'), arrayBuffers: per(open, base, 'arrayBuffers'), rss: per(open, base, 'rss') },
     wasm: instances.length ? { base: wasmBase, open: wasmOpen, perSource: (wasmOpen - wasmBase) / n, closed: wasmClosed, open2: wasmOpen2 } : null,
     fanout,
     memory: { base, open, closed, closed2 },
