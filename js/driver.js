@@ -47,6 +47,8 @@ export function defineSource(exports) {
   // only after the library was imported.
   let encoder;
   let decoder;
+  // The largest read buffer a source gave up (see `onChunk`), for the next that grows.
+  let spare = null;
   // The exports' one-letter names (src/ffi.rs), as the Rust functions are called.
   const { memory, s: esw_scratch, o: esw_out, n: esw_new, i: esw_input, r: esw_response } = exports;
   const { t: esw_state, l: esw_last_id, y: esw_retry, f: esw_free } = exports;
@@ -251,14 +253,19 @@ export function defineSource(exports) {
         // is sized to the traffic. A read that filled it found more waiting: the next ones get
         // twice the room, up to 256 KiB (in Chromium, 4 KiB events arrive about a quarter faster
         // than with 64 KiB reads throughout; BENCHMARKS.md). One that used under a quarter of it
-        // shrinks it to twice what came, so a source whose stream goes quiet holds a small
-        // buffer while its read waits, not the largest it ever needed.
+        // shrinks it to about twice what came, so a source whose stream goes quiet holds a small
+        // buffer while its read waits, not the largest it ever needed. The large one is kept as
+        // the spare, for the next source (or this one) that grows: a stream that comes in bursts
+        // does not allocate it again every burst.
         if (buffer) {
+          const b = chunk.buffer;
           const n = chunk.length;
-          let want = chunk.buffer.byteLength;
+          let want = b.byteLength;
           if (n === want) want = Math.min(want * 2, 262144);
           else if (n * 4 < want) for (want = SMALL; want < n * 2; ) want *= 2;
-          buffer = want === chunk.buffer.byteLength ? chunk.buffer : new ArrayBuffer(want);
+          buffer = want === b.byteLength ? b : want > b.byteLength && spare?.byteLength >= want ? spare : new ArrayBuffer(want);
+          if (buffer === spare) spare = null;
+          else if (want < b.byteLength && !(spare?.byteLength >= b.byteLength)) spare = b;
         }
         write(chunk);
         run(BODY, chunk.length);
