@@ -194,7 +194,7 @@ async function probe(client, origin, n, seconds, pkg) {
     sources: n,
     openMs,
     open2Ms,
-    perSource: { heap: per(open, base, 'heap'), heapTotal: per(open, base, "heapTotal"), external: per(open, base, 'external'), arrayBuffers: per(open, base, 'arrayBuffers'), rss: per(open, base, 'rss') },
+    perSource: { heap: per(open, base, 'heap'), heapTotal: per(open, base, 'heapTotal'), external: per(open, base, 'external'), arrayBuffers: per(open, base, 'arrayBuffers'), rss: per(open, base, 'rss') },
     wasm: instances.length ? { base: wasmBase, open: wasmOpen, perSource: (wasmOpen - wasmBase) / n, closed: wasmClosed, open2: wasmOpen2 } : null,
     fanout,
     memory: { base, open, closed, closed2 },
