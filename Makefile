@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all setup setup-test wasm build demo example-rust demo-rust test test-rust test-wasm test-e2e lint bench fuzz fuzz-smoke size clean
+.PHONY: all setup setup-test wasm build demo example-rust demo-rust test test-rust test-wasm test-e2e lint bench bench-scale bench-node fuzz fuzz-smoke size clean
 
 all: build
 
@@ -75,6 +75,19 @@ bench: build
 	$(CARGO) bench --bench parse
 	$(CARGO) build --quiet --release -p sse-test-server
 	node tests/e2e/bench/run.mjs $(BENCH_ARGS)
+
+## bench-scale: 10,000 idle sources in one Node process (ours, eventsource 5, Node's own): memory
+## per source, a 30 s fan-out and a leak round (about 10 min); SCALE_ARGS=--sources 2000 --seconds 5
+bench-scale: build
+	node tests/e2e/bench/scale.mjs $(SCALE_ARGS)
+
+## bench-node: the shared benchmark's Node case (ours, eventsource 5, Node's own, raw fetch), from
+## a copy of SHARED_BENCH in BENCH_DIR (made if missing, as its README says)
+SHARED_BENCH ?= ../shared/bench
+BENCH_DIR ?= /tmp/bench
+bench-node: build
+	@test -x $(BENCH_DIR)/run-node.sh || { mkdir -p $(BENCH_DIR) && cp -r $(SHARED_BENCH)/. $(BENCH_DIR)/; }
+	$(BENCH_DIR)/run-node.sh pkg --runs $${RUNS:-3}
 
 FUZZ_TARGETS = parse_chunks engine_inputs ffi_calls
 

@@ -13,6 +13,8 @@ const TIMER = 5;
 const CLOSE = 7;
 const OPEN = 1;
 const CLOSED = 2;
+// The smallest read buffer (see `onChunk`).
+const SMALL = 512;
 
 /** `err[name]` as a string, or empty. */
 function field(err, name) {
@@ -58,6 +60,8 @@ export function defineSource(exports) {
   // only after the library was imported.
   let encoder;
   let decoder;
+  // The largest read buffer a source gave up (see `onChunk`), for the next that grows.
+  let spare = null;
   // The exports' one-letter names (src/ffi.rs), as the Rust functions are called.
   const { memory, s: esw_scratch, o: esw_out, n: esw_new, i: esw_input, r: esw_response } = exports;
   const { t: esw_state, l: esw_last_id, y: esw_retry, f: esw_free } = exports;
@@ -97,9 +101,10 @@ export function defineSource(exports) {
       let generation = 0;
       let controller = null;
       let reader = null;
-      // A byte stream (a fetch body in browsers and Node) is read into one buffer of ours, handed
+      // A byte stream (a fetch body in browsers and Node) is read into a buffer of ours, handed
       // back and forth, instead of a new chunk per read: less garbage on large events. It starts
-      // at 64 KiB and grows while reads fill it (see `onChunk`).
+      // small and is sized to the traffic (see `onChunk`): a waiting read holds it, so an idle
+      // source costs what its last reads needed, not a large buffer.
       let buffer = null;
       // The final URL of the response announced last, and the details of the last failure
       // reported to the engine (its error event's message and reason).
@@ -243,7 +248,7 @@ export function defineSource(exports) {
         try {
           reader = res.body.getReader({ mode: 'byob' });
           // Detached (byteLength 0) when a read it went with was abandoned.
-          if (!buffer?.byteLength) buffer = new ArrayBuffer(65536);
+          if (!buffer?.byteLength) buffer = new ArrayBuffer(SMALL);
         } catch {
           reader = res.body.getReader();
           buffer = null;
@@ -267,11 +272,24 @@ export function defineSource(exports) {
           abort();
           return report(FAILED, `eventsource-wasm: a body chunk was ${chunk === null ? 'null' : typeof chunk}, not a Uint8Array`);
         }
-        // The buffer went to the stream with the read and came back with the chunk. A read that
-        // filled it found more waiting: the next ones get twice the room, up to 256 KiB (in
-        // Chromium, 4 KiB events arrive about a quarter faster than with 64 KiB reads throughout;
-        // BENCHMARKS.md), while a slow stream keeps its small buffer.
-        if (buffer) buffer = chunk.length === chunk.buffer.byteLength && chunk.length < 262144 ? new ArrayBuffer(chunk.length * 2) : chunk.buffer;
+        // The buffer went to the stream with the read and came back with the chunk; the next
+        // is sized to the traffic. A read that filled it found more waiting: the next ones get
+        // twice the room, up to 256 KiB (in Chromium, 4 KiB events arrive about a quarter faster
+        // than with 64 KiB reads throughout; BENCHMARKS.md). One that used under a quarter of it
+        // shrinks it to about twice what came, so a source whose stream goes quiet holds a small
+        // buffer while its read waits, not the largest it ever needed. The large one is kept as
+        // the spare, for the next source (or this one) that grows: a stream that comes in bursts
+        // does not allocate it again every burst.
+        if (buffer) {
+          const b = chunk.buffer;
+          const n = chunk.length;
+          let want = b.byteLength;
+          if (n === want) want = Math.min(want * 2, 262144);
+          else if (n * 4 < want) for (want = SMALL; want < n * 2; ) want *= 2;
+          buffer = want === b.byteLength ? b : want > b.byteLength && spare?.byteLength >= want ? spare : new ArrayBuffer(want);
+          if (buffer === spare) spare = null;
+          else if (want < b.byteLength && !(spare?.byteLength >= b.byteLength)) spare = b;
+        }
         write(chunk);
         run(BODY, chunk.length);
         // A shared source's followers learn of `id:` and `retry:` fields that fired no event.
