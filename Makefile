@@ -36,8 +36,12 @@ demo-rust: example-rust
 	@$(CARGO) build --quiet -p sse-test-server
 	@scripts/demo-rust.sh
 
-## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox, JS e2e in browsers and Node
-test: setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
+## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox,
+## JS e2e in browsers and Node. The stages run in this order (a new suite is one more name here);
+## each one's wall time is printed as it ends and all of them at the end.
+TEST_STAGES = setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
+test:
+	@scripts/stages.sh "$(MAKE)" $(TEST_STAGES)
 
 test-rust:
 	$(CARGO) test --workspace --all-features
@@ -59,9 +63,11 @@ lint:
 test-wasm:
 	@scripts/test-wasm.sh
 
+## test-e2e: every tests/e2e/*.test.mjs (E2E_TESTS=tests/e2e/x.test.mjs runs some); needs `make build`
+E2E_TESTS ?= tests/e2e/
 test-e2e:
 	@$(CARGO) build --quiet -p sse-test-server
-	node --test --test-concurrency=1 tests/e2e/
+	node --test --test-concurrency=1 $(E2E_TESTS)
 
 ## test-runtimes: the behaviour suite in Node 18-26, Deno, Bun, workerd and edge-runtime (also part of test-e2e)
 .PHONY: test-runtimes
