@@ -54,7 +54,8 @@ lint:
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown --no-default-features --features ffi -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --tests --test web --test web_worker -- -D warnings
 	$(CARGO) test --doc --target wasm32-unknown-unknown
-	CARGO_TARGET_DIR=target/rust-app $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
+# (The example shares target/ with the crate: its dependencies, the same versions, are checked once.)
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) fmt --manifest-path tests/downstream/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/downstream $(CARGO) clippy --manifest-path tests/downstream/Cargo.toml --target wasm32-unknown-unknown --tests -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --target wasm32-unknown-unknown
