@@ -36,8 +36,12 @@ demo-rust: example-rust
 	@$(CARGO) build --quiet -p sse-test-server
 	@scripts/demo-rust.sh
 
-## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox, JS e2e in browsers and Node
-test: setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
+## test: every test: Rust (native) with a short fuzz smoke, wasm in headless Chromium and Firefox,
+## JS e2e in browsers and Node. The stages run in this order (a new suite is one more name here);
+## each one's wall time is printed as it ends and all of them at the end.
+TEST_STAGES = setup-test lint test-rust fuzz-smoke build test-wasm test-e2e
+test:
+	@scripts/stages.sh "$(MAKE)" $(TEST_STAGES)
 
 test-rust:
 	$(CARGO) test --workspace --all-features
@@ -50,7 +54,8 @@ lint:
 	$(CARGO) clippy --lib --target wasm32-unknown-unknown --no-default-features --features ffi -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --tests --test web --test web_worker -- -D warnings
 	$(CARGO) test --doc --target wasm32-unknown-unknown
-	CARGO_TARGET_DIR=target/rust-app $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
+# (The example shares target/ with the crate: its dependencies, the same versions, are checked once.)
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy --manifest-path examples/rust-app/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
 	$(CARGO) fmt --manifest-path tests/downstream/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/downstream $(CARGO) clippy --manifest-path tests/downstream/Cargo.toml --target wasm32-unknown-unknown --tests -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --target wasm32-unknown-unknown
@@ -59,9 +64,11 @@ lint:
 test-wasm:
 	@scripts/test-wasm.sh
 
+## test-e2e: every tests/e2e/*.test.mjs (E2E_TESTS=tests/e2e/x.test.mjs runs some); needs `make build`
+E2E_TESTS ?= tests/e2e/
 test-e2e:
 	@$(CARGO) build --quiet -p sse-test-server
-	node --test --test-concurrency=1 tests/e2e/
+	node --test --test-concurrency=1 $(E2E_TESTS)
 
 ## test-runtimes: the behaviour suite in Node 18-26, Deno, Bun, workerd and edge-runtime (also part of test-e2e)
 .PHONY: test-runtimes

@@ -31,7 +31,7 @@ function field(err, name) {
  * clock (past dates wait 0); NaN without a usable value.
  */
 function retryAfter(value) {
-  // None (null) matches nothing and parses as no date.
+  if (value == null) return NaN;
   const seconds = /^[ \t]*(\d+)[ \t]*$/.exec(value);
   return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
 }
@@ -156,15 +156,15 @@ export function defineSource(exports) {
               origin = new URL(responseUrl || o.fetchUrl).origin;
             } catch {}
             enqueue({ kind: OPEN, origin });
-          } else {
-            // R and I set the reconnection and the inactivity timer, r and i clear them.
-            const t = +(tag === 'I' || tag === 'i');
+          } else if (tag === 'R' || tag === 'I') {
+            // R sets the reconnection timer, I the inactivity timer.
+            const t = +(tag === 'I');
             clearTimeout(timers[t]);
             // The inactivity timer looks one task further: bytes that came while the event loop
             // was busy are read first, so a slow page is not taken for a silent server.
             const fire = t ? () => (timers[1] = setTimeout(() => run(TIMER, 1))) : () => run(TIMER, 0);
-            if (tag < 'a' && state() !== CLOSED) timers[t] = setTimeout(fire, num);
-          }
+            if (state() !== CLOSED) timers[t] = setTimeout(fire, num);
+          } else clearTimeout(timers[+(tag === 'i')]); // r and i clear them
         }
       }
 
@@ -270,7 +270,7 @@ export function defineSource(exports) {
         // `fetch` or stream) would be misread, so it fails the connection.
         if (Object.prototype.toString.call(chunk) !== '[object Uint8Array]') {
           abort();
-          return report(FAILED, `eventsource-wasm: a body chunk was ${chunk === null ? 'null' : typeof chunk}, not a Uint8Array`);
+          return report(FAILED, `eventsource-wasm: the response body gave a ${chunk === null ? 'null' : typeof chunk} chunk, not a Uint8Array`);
         }
         // The buffer went to the stream with the read and came back with the chunk; the next
         // is sized to the traffic. A read that filled it found more waiting: the next ones get

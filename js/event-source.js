@@ -79,12 +79,11 @@ function optionError(name, why) {
 }
 
 /** `options[name]` as a number >= `min`, or `fallback` when it is undefined. */
-function number(options, name, fallback = 0, min = 0) {
+function number(options, name, fallback, min = 0) {
   const v = options[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  // NaN too fails the comparison.
-  if (!(n >= min)) throw optionError(name, `must be a number >= ${min}`);
+  if (Number.isNaN(n) || n < min) throw optionError(name, `must be a number >= ${min}`);
   return n;
 }
 
@@ -94,7 +93,7 @@ function number(options, name, fallback = 0, min = 0) {
  */
 function normalize(init) {
   if (init == null) init = {};
-  else if (Object(init) !== init) {
+  else if (typeof init !== 'object' && typeof init !== 'function') {
     throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
   }
   const o = { withCredentials: !!init.withCredentials, method: 'GET', lastEventId: '', statuses: [] };
@@ -139,7 +138,7 @@ function normalize(init) {
       throw optionError('retryOnStatus', 'must list HTTP status codes (100-599)');
     }
   }
-  const inactivityTimeout = number(init, 'inactivityTimeout');
+  const inactivityTimeout = number(init, 'inactivityTimeout', 0);
   // false (like null and undefined) is off, true the name lastEventId.
   if (param != null && param !== false) {
     o.lastEventIdParam = param === true ? 'lastEventId' : String(param);
@@ -148,11 +147,11 @@ function normalize(init) {
   if (init.shared) {
     // Every instance of a shared connection must make the same request: compared as values.
     const name = typeof headers === 'function' ? 'headers' : fetch ? 'fetch' : body != null && typeof body !== 'string' ? 'body' : '';
-    if (name) throw optionError(name, "cannot be used with 'shared: true': it cannot be shared between contexts");
+    if (name) throw optionError(name, "cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts)");
     // Without Web Locks or BroadcastChannel (Node, older browsers): a connection of its own.
     o.shared = !!g.navigator?.locks && typeof g.BroadcastChannel === 'function';
   }
-  o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength'), number(init, 'maxEventSize')];
+  o.numbers = [+o.withCredentials, ...delays, maxRetries, inactivityTimeout, number(init, 'maxLineLength', 0), number(init, 'maxEventSize', 0)];
   return o;
 }
 
@@ -219,7 +218,7 @@ export function defineEventSource(loadSource, loadShared) {
     #source = null;
     #queue = [];
     #pumping = false;
-    #handlers = {};
+    #handlers = { open: null, message: null, error: null };
     #wrappers = {};
     #iterators = null;
     // Listeners on the global object, as [type, listener] pairs.
@@ -278,7 +277,7 @@ export function defineEventSource(loadSource, loadShared) {
       loadShared().then(
         ({ join }) => this.#readyState !== CLOSED && (this.#shared = join(port)),
         (err) => {
-          g.console?.warn(`eventsource-wasm: shared.js failed to load (${err}); this source connects on its own`);
+          g.console?.warn(`eventsource-wasm: shared: true, but its code could not be loaded (${err}); this source has a connection of its own`);
           this.#start();
         },
       );
@@ -392,8 +391,7 @@ export function defineEventSource(loadSource, loadShared) {
     // WebIDL event handler attributes: the listener is added when first set to non-null, keeps
     // its place while replaced, and is removed when set to null.
     #setHandler(type, value) {
-      // Objects and functions are what Object() returns as they are.
-      const v = Object(value) === value ? value : null;
+      const v = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
       this.#handlers[type] = v;
       // One listener per type, made once: adding it while it is listening and removing it
       // while it is not do nothing (DOM), and once removed it is added again at the end.
@@ -415,7 +413,7 @@ export function defineEventSource(loadSource, loadShared) {
         if (o.stream) return Promise.resolve({ status: 200, url: '', headers: new Headers({ 'content-type': 'text/event-stream' }), body: o.stream });
         let url = o.fetchUrl;
         // spec: a URL that fetch cannot stream from fails the connection (no retry helps).
-        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs work');
+        if (!FETCHABLE.test(url)) throw new TypeError('unsupported URL scheme: only http(s), data and blob URLs can be fetched');
         const h = typeof o.headers === 'function' ? o.headers(attempt) : o.headers;
         // new Headers(promise) would silently send none of the intended headers.
         if (typeof h?.then === 'function') throw new TypeError("eventsource-wasm: the 'headers' function must return headers, not a Promise");
@@ -449,7 +447,7 @@ export function defineEventSource(loadSource, loadShared) {
       // fields each: type, data, id and one to skip).
       const enqueue = (item) => this.#enqueue(item);
       const fail = (err) =>
-        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: its WebAssembly failed to load: ${err}`, reason: 'request', willRetry: false });
+        this.#enqueue({ kind: 'e', state: CLOSED, message: `eventsource-wasm: could not load its WebAssembly module: ${err}`, reason: 'request', willRetry: false });
       const begin = () => {
         if (this.#readyState === CLOSED) return;
         try {
@@ -464,8 +462,14 @@ export function defineEventSource(loadSource, loadShared) {
         if (!o.stream && typeof g.document === 'object') {
           listeners.push(
             ['pagehide', (e) => e.persisted && this.#source?.run(SUSPEND)],
-            // (A closed source has no listeners left: #release removes them as it closes.)
-            ['pageshow', (e) => e.persisted && ((this.#readyState = CONNECTING), this.#source.run(ONLINE))],
+            [
+              'pageshow',
+              (e) => {
+                if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
+                this.#readyState = CONNECTING;
+                this.#source.run(ONLINE);
+              },
+            ],
           );
         }
         if (typeof g.addEventListener === 'function') {

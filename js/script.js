@@ -14,7 +14,7 @@ const script = g.document?.currentScript;
 const here = script ? script.src : /((?:https?|file):\/\/\S+?):\d+:\d+\)?$/m.exec(new Error().stack)?.[1];
 const EventSource = create(
   () => {
-    throw new Error('this runtime lacks DecompressionStream; use the npm build');
+    throw new Error('this runtime lacks DecompressionStream; use the npm build (eventsource-wasm) instead');
   },
   async () => import(new URL('shared.js', here)),
 );

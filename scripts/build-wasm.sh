@@ -2,7 +2,7 @@
 # Builds the JS package's one wasm module in target/wasm-core/ (feature `ffi`: the engine behind
 # a plain C ABI, no imports, driven by js/driver.js): wasm-opt -Oz, plus a deflated copy
 # (zopfli) that every entry embeds. The wasm-bindgen code (feature `bindgen`) is not part of the
-# JS package; wasm-pack builds it for its own tests.
+# JS package; `make test-wasm` builds it for its own tests.
 # With a nightly toolchain, std is rebuilt with panic=immediate-abort, which drops the panic
 # formatting machinery (about a third of a module); stable still works, only larger.
 set -euo pipefail

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, skipping what is already there:
 #   setup.sh build   -> wasm32 target, wasm-bindgen-cli (the exact version in Cargo.lock), npm deps
-#   setup.sh test    -> the above, plus wasm-pack, Chromium + ChromeDriver, Firefox + geckodriver,
-#                       WebKitGTK's WebDriver + xvfb, and the wasm-bindgen-cli of tests/downstream's
-#                       own wasm-bindgen version
+#   setup.sh test    -> the above, plus Chromium + ChromeDriver, Firefox + geckodriver,
+#                       WebKitGTK's WebDriver + xvfb, the wasm-bindgen-cli of tests/downstream's
+#                       own wasm-bindgen version, and cargo-fuzz where a nightly toolchain is
+#                       installed (for `make fuzz-smoke`)
+# Tools built with `cargo install` stay in ~/.cargo/bin: a second run finds them and builds nothing.
 # Anything it cannot install is reported with what to do instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +51,6 @@ if [ ! -x "$droot/bin/wasm-bindgen-test-runner" ]; then
     fail "cargo install wasm-bindgen-cli --version $dwbg --root $droot failed."
 fi
 
-if ! have wasm-pack; then
-  echo "setup: installing wasm-pack (a few minutes)"
-  cargo install --quiet wasm-pack || fail "cargo install wasm-pack failed."
-fi
-
 apt_install() {
   if [ "$(id -u)" = 0 ] && have apt-get; then
     echo "setup: apt-get install $*"
@@ -74,4 +71,8 @@ have xvfb-run || missing+=(xvfb)
 if ! have geckodriver; then
   echo "setup: installing geckodriver (a few minutes)"
   cargo install --quiet geckodriver || fail "cargo install geckodriver failed."
+fi
+if cargo +nightly --version >/dev/null 2>&1 && ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz (a few minutes)"
+  cargo install --quiet cargo-fuzz || fail "cargo install cargo-fuzz failed."
 fi

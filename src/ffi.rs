@@ -79,28 +79,26 @@ impl Encoder {
     fn record(&mut self, tag: u8, num: u32) {
         // Written from the end: CR, the digits from the last, the tag; then copied in once.
         let mut head = [b'\r'; 12];
+        let mut at = head.len() - 1;
         let mut n = num;
-        // A u32 has at most 10 digits: they fill 10 down to at most 1, the tag goes before them
-        // (a loop over those indexes needs no bounds checks).
-        let mut at = 10;
-        for i in (1..11).rev() {
-            head[i] = b'0' + (n % 10) as u8;
+        loop {
+            at -= 1;
+            head[at] = b'0' + (n % 10) as u8;
             n /= 10;
-            at = i;
             if n == 0 {
                 break;
             }
         }
-        head[at - 1] = tag;
-        self.buf.extend_from_slice(&head[at - 1..]);
+        at -= 1;
+        head[at] = tag;
+        self.buf.extend_from_slice(&head[at..]);
     }
 
     /// A field of the record begun last. Called once per field: a slice of the fields built in
     /// memory and looped over costs more wasm.
     fn field(&mut self, field: &[u8]) {
         self.buf.extend_from_slice(field);
-        // Not `push`: its own growth path (`grow_one`) would be one more function in wasm.
-        self.buf.extend_from_slice(b"\r");
+        self.buf.push(b'\r');
     }
 }
 
@@ -222,11 +220,7 @@ impl Sources {
     /// a slice would come back through memory).
     fn grow_scratch(&mut self, len: usize) {
         if self.scratch.len() < len {
-            // Not `resize`, which clones all but the last element and moves that one in: 0.1 KB
-            // more wasm. (`repeat_n`, which clippy suggests since rust-version 1.82, was not
-            // measured: this module's size is kept as it is.)
-            #[allow(clippy::manual_repeat_n)]
-            self.scratch.extend(core::iter::repeat(0).take(len - self.scratch.len()));
+            self.scratch.resize(len, 0);
         }
     }
 

@@ -49,11 +49,8 @@ pub fn num(c: &[f64], i: usize) -> f64 {
 /// inlined: its six uses would otherwise cost 0.3 KB of wasm; a plain `u64` (not an `Option`)
 /// comes back in a register, not through memory.
 #[inline(never)]
-#[allow(clippy::eq_op)] // `v - v`, below.
 fn whole(v: f64, unset: u64) -> u64 {
-    // `v - v` is 0 exactly when `v` is finite (NaN for infinities and NaN): LLVM turned
-    // `is_finite` and the comparison into bit tests of the float's classes, more wasm.
-    if v >= 0.0 && v - v == 0.0 {
+    if v.is_finite() && v >= 0.0 {
         v as u64
     } else {
         unset

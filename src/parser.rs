@@ -151,8 +151,6 @@ impl Parser {
     }
 
     /// Parses one chunk. Events complete within it are handed to `sink` before it returns.
-    // `len() == 0` on the buffers: LLVM leaves std's `Vec::is_empty` out of line in wasm32.
-    #[allow(clippy::len_zero)]
     // Inlined in wasm32: out of line, its `Result` came back through memory (wasm-opt inlined
     // it back, keeping the loads and stores).
     #[cfg_attr(target_arch = "wasm32", inline)]
@@ -180,7 +178,7 @@ impl Parser {
             };
             // A line within the chunk is read in place; one begun in an earlier chunk is
             // completed in the line buffer.
-            let line = if self.line.len() == 0 {
+            let line = if self.line.is_empty() {
                 &chunk[..i]
             } else {
                 self.line.extend_from_slice(&chunk[..i]);
@@ -268,8 +266,7 @@ impl State {
                 }
             }
             self.data.extend_from_slice(value);
-            // Not `push`: in wasm its own growth path (`grow_one`) costs a function.
-            self.data.extend_from_slice(b"\n");
+            self.data.push(b'\n');
         } else if name == b"event" {
             self.event_type.clear();
             self.event_type.extend_from_slice(value);
@@ -293,20 +290,19 @@ impl State {
 
     /// spec: "dispatch the event".
     #[inline]
-    #[allow(clippy::len_zero)] // As in `feed`.
     fn dispatch<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         // Step 1: the last event ID is updated even when no event is dispatched.
         // (Copied unconditionally: ids are short, and a comparison first costs more code.)
         self.last_event_id.clear();
         self.last_event_id.extend_from_slice(&self.id_buffer);
         // Step 2: an empty data buffer dispatches nothing.
-        if self.data.len() == 0 {
+        if self.data.is_empty() {
             self.event_type.clear();
             return;
         }
         // Step 3: drop the data buffer's final LF.
         let data = &self.data[..self.data.len() - 1];
-        let event_type = if self.event_type.len() == 0 { b"message" } else { &self.event_type[..] };
+        let event_type = if self.event_type.is_empty() { b"message" } else { &self.event_type[..] };
         sink.event(Event { event_type, data, id: &self.last_event_id });
         self.data.clear();
         self.event_type.clear();

@@ -1,5 +1,5 @@
 //! The Rust API (`eventsource_wasm::EventSource`) in real browsers, on the page's main thread
-//! (`wasm-pack test --headless --chrome` / `--firefox`), against the local SSE server whose
+//! (`make test-wasm`: headless Chromium and Firefox), against the local SSE server whose
 //! address `scripts/test-wasm.sh` passes in `SSE_SERVER`. The scenarios of the JS differential
 //! suite that apply, reconnection, every option, and close/drop.
 #![cfg(target_arch = "wasm32")]

@@ -271,7 +271,7 @@ test('options that cannot be shared throw a TypeError saying why, in both builds
         [url, build],
       );
       const why = (name) =>
-        `TypeError: Failed to construct 'EventSource': option '${name}' cannot be used with 'shared: true': it cannot be shared between contexts.`;
+        `TypeError: Failed to construct 'EventSource': option '${name}' cannot be used with 'shared: true' (a function or a body other than a string cannot be shared between contexts).`;
       assert.deepEqual(thrown, {
         headers: why('headers'),
         body: why('body'),
@@ -288,7 +288,7 @@ test('options that cannot be shared throw a TypeError saying why, in both builds
   // Node has neither navigator.locks nor (here) a use for them: the same checks, then a private
   // connection.
   const { EventSource } = await import(`${root}/pkg/index.js`);
-  assert.throws(() => new EventSource(url, { shared: true, fetch: globalThis.fetch }), { name: 'TypeError', message: /option 'fetch' cannot be used with 'shared: true': it cannot be shared between contexts/ });
+  assert.throws(() => new EventSource(url, { shared: true, fetch: globalThis.fetch }), { name: 'TypeError', message: /option 'fetch' cannot be used with 'shared: true' \(a function or a body other than a string cannot be shared/ });
   const key = `node-${Date.now()}`;
   const es = new EventSource(liveUrl(key), { shared: true });
   try {
@@ -433,7 +433,7 @@ test('the script tag where shared.js cannot be loaded: each source has a connect
     await messagesAtLeast(page, 1, 2);
     assert.equal(await live(key), 2, 'two connections');
     assert.equal(warnings.length, 2, warnings.join('\n'));
-    assert.match(warnings[0], /shared\.js failed to load .*; this source connects on its own/);
+    assert.match(warnings[0], /shared: true, but its code could not be loaded .*; this source has a connection of its own/);
     await page.evaluate(() => window.sources.forEach((s) => s.es.close()));
     await page.guard.assertClean();
   } finally {
