@@ -40,7 +40,7 @@ async function chaos(build) {
   const context = await env.browser.newContext();
   const all = [];
   const live = () => all.filter((p) => p.alive);
-  const stats = { means: {}, handovers: [], joined: 0, left: 0, exact: 0 };
+  const stats = { means: {}, handovers: [], joined: 0, left: 0, exact: 0, collateral: 0 };
 
   async function newPage(at = page) {
     const p = await context.newPage();
@@ -149,11 +149,17 @@ async function chaos(build) {
     }
   }
 
-  // Everyone closes; the connection ends and nothing reconnects.
+  // Everyone closes; the connection ends and nothing reconnects. (A page whose renderer went
+  // down with a crashed one's is gone already: what it had recorded stands.)
   for (const q of live()) {
     await read(q);
-    if (q.kind === 'page') await q.page.evaluate((i) => window.closeSource(i), q.index);
-    else await q.host.evaluate((i) => window.workers[i].worker.postMessage('close'), q.index);
+    try {
+      if (q.kind === 'page') await q.page.evaluate((i) => window.closeSource(i), q.index);
+      else await q.host.evaluate((i) => window.workers[i].worker.postMessage('close'), q.index);
+    } catch (err) {
+      if (!(q.page ?? q.host).isClosed() && !(q.page ?? q.host).crashed) throw err;
+      stats.collateral++;
+    }
     await read(q);
     q.alive = false;
   }
@@ -170,9 +176,12 @@ async function chaos(build) {
     const label = `${q.label} (${build}, seed ${seed})`;
     assert.ok(!rec.some((e) => e.startsWith('worker error')), `${label}: ${rec.join(' | ')}`);
     if (!rec.length) continue;
-    assert.equal(rec[0], 'open@1', `${label} opens first`);
+    // A newcomer that said hello while the leader's connection broke (its page going away
+    // aborts its fetch) hears that error first, as a source whose attempt failed: CONNECTING.
+    const opened = rec.findIndex((e) => e !== 'error@0');
+    assert.equal(rec[opened], 'open@1', `${label} opens before any message: ${rec.slice(0, 6).join(' | ')}`);
     assert.ok(!rec.includes('error@2'), `${label}: no failure`);
-    rec.forEach((e, i) => e === 'error@0' && i + 1 < rec.length && assert.equal(rec[i + 1], 'open@1', `${label}: an error, then open again (${rec.slice(i - 2, i + 3).join(' | ')})`));
+    rec.forEach((e, i) => e === 'error@0' && i + 1 < rec.length && assert.match(rec[i + 1], /^(open@1|error@0)$/, `${label}: an error, then open again (${rec.slice(i - 2, i + 3).join(' | ')})`));
     if (messagesOf(rec).length) {
       assertRun(rec, label);
       assert.deepEqual(origins, [env.server.origin], `${label}: origin`);
@@ -197,7 +206,7 @@ async function chaos(build) {
   }
   await context.close();
   const sorted = [...stats.handovers].sort((a, b) => a - b);
-  const summary = `shared chaos (${build}, seed ${seed}): ${KILLS} failovers ${JSON.stringify(stats.means)}, ${all.length} participants (${stats.joined} joined later, ${stats.left} left), ${events} events, ${stats.exact} Last-Event-ID checks; handover median ${sorted[sorted.length >> 1]} ms, max ${sorted.at(-1)} ms`;
+  const summary = `shared chaos (${build}, seed ${seed}): ${KILLS} failovers ${JSON.stringify(stats.means)}, ${all.length} participants (${stats.joined} joined later, ${stats.left} left), ${events} events, ${stats.exact} Last-Event-ID checks, ${stats.collateral} pages lost with another's renderer; handover median ${sorted[sorted.length >> 1]} ms, max ${sorted.at(-1)} ms`;
   console.log(summary);
   assert.ok(stats.exact >= KILLS / 2, `most failovers were checked for their Last-Event-ID: ${summary}`);
   assert.ok(sorted.at(-1) <= HANDOVER_MS, `every handover within ${HANDOVER_MS} ms: ${summary}`);
