@@ -229,7 +229,11 @@ export function join(port) {
     if (early[0]?.kind === 'm' && early[0].sid === sid) queueOpen(early[0].origin);
     const before = early;
     early = null;
-    for (const m of [...before, s]) if (!done && !leader) route(m);
+    for (const m of [...before, s]) {
+      // A reconnection of a connection this instance never saw open is none of its business.
+      if (done || leader || (m.kind === 'e' && m.state === CONNECTING && !open)) continue;
+      route(m);
+    }
   }
 
   /** A message once joined: held while a new leader's takeover is, else received. */

@@ -58,14 +58,14 @@ async function chaos(build) {
     p ??= await newPage();
     const index = await p.evaluate(([u, b]) => window.openSource(u, { shared: true }, b), [url, build]);
     assert.equal(typeof index, 'number', `the source opens: ${index}`);
-    const q = { kind: 'page', page: p, index, label: `page ${all.length}`, alive: true, fetchesSeen: 0, last: { events: [], fetches: [], origins: [] } };
+    const q = { kind: 'page', page: p, index, label: `page ${all.length}`, alive: true, last: { events: [], fetches: [], origins: [] } };
     all.push(q);
     return q;
   }
   async function addWorker() {
     if (host.crashed) host = await newPage();
     const index = await host.evaluate(([u, b]) => window.startWorker(u, b), [url, build]);
-    const q = { kind: 'worker', host, index, label: `worker ${all.length}`, alive: true, fetchesSeen: 0, last: { events: [], fetches: [], origins: [] } };
+    const q = { kind: 'worker', host, index, label: `worker ${all.length}`, alive: true, last: { events: [], fetches: [], origins: [] } };
     all.push(q);
     return q;
   }
@@ -90,8 +90,7 @@ async function chaos(build) {
     for (const q of live()) if (messagesOf((await read(q)).events).length < 2) return false;
     return true;
   }, 10_000);
-  leader.fetchesSeen = (await read(leader)).fetches.length;
-  assert.equal(leader.fetchesSeen, 1, 'the first page made the one request');
+  assert.equal((await read(leader)).fetches.length, 1, 'the first page made the one request');
 
   for (let kill = 0; kill < KILLS; kill++) {
     await sleep(100 + random() * 300);
@@ -131,21 +130,27 @@ async function chaos(build) {
     await until(`a new leader after ${how} (kill ${kill}, seed ${seed})`, async () => (await env.server.log(key)).length > requests, 5000);
     stats.handovers.push(Date.now() - start);
     assert.equal((await env.server.log(key)).length, requests + 1, 'one new connection');
+    // The participant that made the newest request (its record may take a moment to show it).
     leader = await until('the participant that connected', async () => {
-      for (const q of live()) if ((await read(q)).fetches.length > q.fetchesSeen) return q;
-      return false;
+      let newest = null;
+      for (const q of live()) {
+        const f = (await read(q)).fetches.at(-1);
+        if (f && f.t >= start && (!newest || f.t > newest.f.t)) newest = { q, f };
+      }
+      return newest?.q;
     });
-    leader.fetchesSeen = leader.last.fetches.length;
     const at = leader.last.fetches.at(-1).at;
     await until(`the new leader's first event (kill ${kill}, seed ${seed})`, async () => messagesSince(await read(leader), at) > 0, 5000);
 
     // The place of the one that went: a new page (or the navigated one), or a new worker.
     if (how === 'crash') await victim.page.close().catch(() => {});
     if (live().filter((q) => q.kind === 'worker').length === 0) await addWorker();
+    // A page holds one live source at a time: its fetch() records say which page made a request.
+    let reuse = victim.kind === 'page' && (how === 'navigate' || how === 'close()') && !victim.page.isClosed() && !victim.page.crashed ? victim.page : undefined;
     while (live().filter((q) => q.kind === 'page').length < 4) {
-      const reuse = victim.kind === 'page' && (how === 'navigate' || how === 'close()') && !victim.page.isClosed() && !victim.page.crashed ? victim.page : undefined;
       if (reuse && how === 'navigate') await reuse.waitForFunction(() => window.ready === true, null, { timeout: 10_000 });
       await addPage(reuse);
+      reuse = undefined;
     }
   }
 

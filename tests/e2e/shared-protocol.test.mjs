@@ -359,3 +359,22 @@ test('a newcomer learns the events after the last event ID from the leader\'s an
   await settle();
   assert.deepEqual(summary(b), [`open ${ORIGIN}`, 'error@0 takeover', `open ${ORIGIN}`, '3']);
 });
+
+test('a newcomer does not hear of a reconnection of a connection it never saw open', async () => {
+  const a = participant();
+  await settle();
+  a.port.enqueue({ kind: OPEN, origin: ORIGIN });
+  a.port.enqueue(batch(1));
+  await settle();
+  a.channel.paused = true;
+  const b = participant();
+  await settle();
+  a.port.enqueue({ kind: 'e', state: 0, status: 0, message: 'network error', willRetry: true });
+  a.port.enqueue({ kind: OPEN, origin: ORIGIN });
+  a.port.enqueue(batch(2));
+  await settle();
+  a.channel.paused = false;
+  a.channel.flush();
+  await settle();
+  assert.deepEqual(summary(b), [`open ${ORIGIN}`, '2']);
+});
