@@ -8,7 +8,7 @@ import net from 'node:net';
 import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { root, startServer, openGuardedPage } from './harness.mjs';
-import { guardProcess } from './guard.mjs';
+import { guardProcess, checkedBy } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
@@ -183,22 +183,7 @@ for (const env of ['node', 'chromium']) {
       test(`${env} ${build}: ${c.name}`, T, async () => {
         const ctx = { origin: server.origin, key: `defects-${process.pid}-${++n}` };
         const guard = env === 'node' ? guardProcess({ exclusive: true }) : pageGuard;
-        const from = guard.mark();
-        let failure = null;
-        try {
-          c.check(await run(env, build, c.body, ctx));
-        } catch (e) {
-          failure = e;
-        }
-        try {
-          await guard.assertClean(`${env} ${build}`, 50, from);
-        } catch (e) {
-          if (!failure) throw e;
-          throw new Error(`${e.message}\n\nand the case failed too: ${failure.message}`);
-        } finally {
-          guard.dispose?.();
-        }
-        if (failure) throw failure;
+        await checkedBy(guard, `${env} ${build}`, async () => c.check(await run(env, build, c.body, ctx)));
       });
     }
   }

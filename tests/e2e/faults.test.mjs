@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, openGuardedPage, closedPort } from './harness.mjs';
-import { guardProcess } from './guard.mjs';
+import { guardProcess, checkedBy } from './guard.mjs';
 import { EventSource } from '../../pkg/index.js';
 
 await import('../../pkg/eventsource-wasm.min.js'); // a classic script: sets globalThis.EventSourceWasm
@@ -412,24 +412,7 @@ for (const env of ['node', 'chromium']) {
       test(`${env} ${build}: ${c.name}`, T, async () => {
         const ctx = { origin: server.origin, closedUrl, key: `faults-${process.pid}-${++n}`, ...c.params };
         const guard = env === 'node' ? guardProcess({ exclusive: true }) : pageGuard;
-        const from = guard.mark();
-        let failure = null;
-        try {
-          c.check(await run(env, build, c.body, ctx));
-        } catch (e) {
-          failure = e;
-        }
-        // Checked whatever the case did: an escaped error is the likelier culprit, and the case's
-        // own failure is told too.
-        try {
-          await guard.assertClean(`${env} ${build}`, 50, from);
-        } catch (e) {
-          if (!failure) throw e;
-          throw new Error(`${e.message}\n\nand the case failed too: ${failure.message}`);
-        } finally {
-          guard.dispose?.();
-        }
-        if (failure) throw failure;
+        await checkedBy(guard, `${env} ${build}`, async () => c.check(await run(env, build, c.body, ctx)));
       });
     }
   }

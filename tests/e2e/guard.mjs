@@ -90,3 +90,27 @@ function dedupe(errors) {
   const rejections = new Set(errors.filter((e) => e.kind === 'unhandledrejection').map(firstLine));
   return errors.filter((e) => e.kind !== 'pageerror' || !rejections.has(firstLine(e)));
 }
+
+/**
+ * Runs `body` and then checks `guard` (from guardProcess or guardPage) for errors that escaped
+ * while it ran, whatever `body` did: an escaped error is the likelier culprit of a failure, and
+ * the body's own failure is told too.
+ */
+export async function checkedBy(guard, label, body) {
+  const from = guard.mark();
+  let failure = null;
+  try {
+    await body();
+  } catch (e) {
+    failure = e;
+  }
+  try {
+    await guard.assertClean(label, 50, from);
+  } catch (e) {
+    if (!failure) throw e;
+    throw new Error(`${e.message}\n\nand the case failed too: ${failure.message}`);
+  } finally {
+    guard.dispose?.();
+  }
+  if (failure) throw failure;
+}
