@@ -151,7 +151,10 @@ export async function startChaosServer(root) {
     let how = 'fin';
     let where = '';
     if (fate === 'cut' || fate === 'stall') {
-      const { kind, offset } = pickOffset(body, r, r.weighted(CUT_KINDS));
+      // Likewise a kind of cut not yet made (one the body cannot take falls back to 'any').
+      const drawn = r.weighted(CUT_KINDS);
+      const missing = conn >= COVERED && Object.keys(CUT_KINDS).find((k) => !run.cuts[k]);
+      const { kind, offset } = pickOffset(body, r, missing || drawn);
       bump(run.cuts, kind);
       stop = offset;
       where = ` (${kind})`;
