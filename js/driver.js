@@ -36,18 +36,21 @@ function retryAfter(value) {
   return seconds ? seconds[1] * 1000 : Math.max(Date.parse(value) - Date.now(), 0);
 }
 
-// Why an error event fired, from the engine's message where it wrote one (src/engine.rs
-// `messages`): the `reason` of the event, named as the Rust API's `ErrorKind::as_str()`.
-const REASONS = [
-  ['closed the connection', 'server-closed'],
-  ['status', 'status'],
-  ['Content-Type', 'content-type'],
-  ['inactivity', 'inactivity'],
-  ['retries', 'retries-exhausted'],
-  ['line exceeds', 'line-too-long'],
-  ['data exceeds', 'event-too-large'],
+// An error event the engine explained, by its cause's number in the record (src/engine.rs
+// `Cause`, from 1): its `reason`, as the Rust API's `ErrorKind::as_str()` names it, and its
+// message, as `Cause::message` words it (src/engine.rs `messages`).
+const CAUSES = [
+  ,
+  ['server-closed', 'the server closed the connection'],
+  ['status', 'the response status is not 200'],
+  ['content-type', 'the response Content-Type is not text/event-stream'],
+  ['inactivity', 'no data received within the inactivity timeout'],
+  ['retries-exhausted', 'gave up after the maximum number of retries'],
+  ['line-too-long', 'event stream line exceeds the configured maximum length'],
+  ['event-too-large', 'event data exceeds the configured maximum size'],
 ];
-const reasonOf = (text) => REASONS.find(([words]) => text.includes(words))?.[1] ?? 'network';
+// A status that reconnects (`retryOnStatus`) has its own message.
+const STATUS_RETRIED = 'the server answered with a status configured to retry';
 
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
@@ -145,9 +148,10 @@ export function defineSource(exports) {
             const id = f[i++];
             if (state() !== CLOSED) startFetch(num, id);
           } else if (tag === 'E') {
-            // No text: the failure JS reported last.
-            const text = f[i++];
-            enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: text || failure, reason: text ? reasonOf(text) : reason, willRetry: (num & 4) !== 0 });
+            // Cause 0: the failure JS reported last.
+            const [why, text] = CAUSES[(num >> 3) & 31] ?? [reason, failure];
+            const willRetry = (num & 4) !== 0;
+            enqueue({ kind: 'e', state: num & 3, status: num >>> 8, message: why === 'status' && willRetry ? STATUS_RETRIED : text, reason: why, willRetry });
           } else if (tag === 'A') abort();
           else if (tag === 'O') {
             // spec: the events' origin is that of the response's final URL.

@@ -140,57 +140,51 @@ pub struct ErrorInfo {
     pub ready_state: ReadyState,
     /// The HTTP status, when a response was received.
     pub status: Option<u16>,
-    /// Why, in English; `None` when the caller reported the failure (`NetworkError`, `Failed`)
-    /// and so has the details.
+    /// Why, as a value a program can match: `None` when the caller reported the failure
+    /// ([`Input::NetworkError`], [`Input::Failed`]) and so knows why.
+    pub cause: Option<Cause>,
+    /// Why, in English: the cause's [`message`](Cause::message); `None` with no cause.
     pub message: Option<&'static str>,
     /// `true`: a reconnection follows; `false`: the source is closed.
     pub will_retry: bool,
 }
 
-impl ErrorInfo {
-    /// Why, as a value a program can match: `None` when the caller reported the failure
-    /// ([`Input::NetworkError`], [`Input::Failed`]) and so knows why. Read from
-    /// [`message`](Self::message), which names each cause with its own text (the C ABI carries
-    /// only that text, so the JS side tells the causes apart the same way).
-    pub fn cause(&self) -> Option<Cause> {
-        Cause::from_message(self.message?)
-    }
-}
-
-/// Why the engine fired an `error` event (see [`ErrorInfo::cause`]).
+/// Why the engine fired an `error` event (see [`ErrorInfo::cause`]). The C ABI's error records
+/// carry it as its number (`src/ffi.rs`; `js/driver.js` names each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Cause {
     /// The response body ended (the source reconnects).
-    ServerClosed,
+    ServerClosed = 1,
     /// The response status is not 200 ([`ErrorInfo::status`] says which), or is one of
     /// [`Config::retry_on_status`] (then the source reconnects).
-    Status,
+    Status = 2,
     /// A 200 response whose `Content-Type` is not `text/event-stream`.
-    ContentType,
+    ContentType = 3,
     /// No byte arrived within [`Config::inactivity_timeout`] (the source reconnects).
-    Inactivity,
+    Inactivity = 4,
     /// The failures exceeded [`Config::max_retries`]: the source gave up.
-    RetriesExhausted,
+    RetriesExhausted = 5,
     /// A line exceeded [`Limits::max_line_len`].
-    LineTooLong,
+    LineTooLong = 6,
     /// An event's data exceeded [`Limits::max_event_size`].
-    EventTooLarge,
+    EventTooLarge = 7,
 }
 
 impl Cause {
-    /// The cause whose message [`ErrorInfo::message`] holds, if the engine wrote it.
-    pub fn from_message(message: &str) -> Option<Cause> {
-        Some(match message {
-            messages::SERVER_CLOSED => Cause::ServerClosed,
-            messages::STATUS | messages::STATUS_RETRIED => Cause::Status,
-            messages::CONTENT_TYPE => Cause::ContentType,
-            messages::INACTIVITY => Cause::Inactivity,
-            messages::RETRIES_EXHAUSTED => Cause::RetriesExhausted,
-            messages::LINE_TOO_LONG => Cause::LineTooLong,
-            messages::EVENT_TOO_LARGE => Cause::EventTooLarge,
-            _ => return None,
-        })
+    /// Its English text (one of [`messages`]); a status has two, as a reconnection follows
+    /// (`will_retry`) or not.
+    pub fn message(self, will_retry: bool) -> &'static str {
+        match self {
+            Cause::ServerClosed => messages::SERVER_CLOSED,
+            Cause::Status if will_retry => messages::STATUS_RETRIED,
+            Cause::Status => messages::STATUS,
+            Cause::ContentType => messages::CONTENT_TYPE,
+            Cause::Inactivity => messages::INACTIVITY,
+            Cause::RetriesExhausted => messages::RETRIES_EXHAUSTED,
+            Cause::LineTooLong => messages::LINE_TOO_LONG,
+            Cause::EventTooLarge => messages::EVENT_TOO_LARGE,
+        }
     }
 }
 
@@ -327,7 +321,7 @@ impl Engine {
             Input::Body(bytes) if self.phase == Phase::Streaming => self.body(now, bytes, out),
             Input::End if self.phase == Phase::Streaming => {
                 self.parser.end_stream();
-                self.reestablish(None, Some(messages::SERVER_CLOSED), out);
+                self.reestablish(None, Some(Cause::ServerClosed), out);
             }
             Input::NetworkError if matches!(self.phase, Phase::Fetching | Phase::Streaming) => {
                 self.reestablish(None, None, out);
@@ -377,12 +371,12 @@ impl Engine {
         let retry = self.config.retry_on_status.iter().any(|&s| s == res.status);
         if retry {
             self.retry_after = res.retry_after.unwrap_or(0);
-            self.reestablish(Some(res.status), Some(messages::STATUS_RETRIED), out);
+            self.reestablish(Some(res.status), Some(Cause::Status), out);
         } else if res.status != 200 {
             // spec: a status other than 200 fails the connection.
-            self.fail(Some(res.status), Some(messages::STATUS), out);
+            self.fail(Some(res.status), Some(Cause::Status), out);
         } else {
-            self.fail(Some(res.status), Some(messages::CONTENT_TYPE), out);
+            self.fail(Some(res.status), Some(Cause::ContentType), out);
         }
     }
 
@@ -391,7 +385,7 @@ impl Engine {
         let mut sink = Forward { out, reconnection_time: &mut self.reconnection_time };
         if let Err(err) = self.parser.feed(bytes, &mut sink) {
             out.action(Action::Abort);
-            self.fail(Some(200), Some(err.message()), out);
+            self.fail(Some(200), Some(err.cause()), out);
         }
     }
 
@@ -406,7 +400,7 @@ impl Engine {
         if matches!(self.phase, Phase::Fetching | Phase::Streaming) {
             out.action(Action::Abort);
             self.parser.end_stream();
-            self.reestablish(None, Some(messages::INACTIVITY), out);
+            self.reestablish(None, Some(Cause::Inactivity), out);
         }
     }
 
@@ -426,26 +420,40 @@ impl Engine {
     }
 
     /// spec: reestablish the connection (error event, CONNECTING, wait, fetch again).
-    fn reestablish<O: Output + ?Sized>(&mut self, status: Option<u16>, message: Option<&'static str>, out: &mut O) {
+    fn reestablish<O: Output + ?Sized>(&mut self, status: Option<u16>, cause: Option<Cause>, out: &mut O) {
         self.disarm_inactivity(out);
         self.failures = self.failures.saturating_add(1);
         if self.config.max_retries.is_some_and(|max| self.failures > max) {
-            self.fail(status, Some(messages::RETRIES_EXHAUSTED), out);
+            self.fail(status, Some(Cause::RetriesExhausted), out);
             return;
         }
         self.phase = Phase::Waiting;
         self.state = ReadyState::Connecting;
-        out.action(Action::Error(ErrorInfo { ready_state: ReadyState::Connecting, status, message, will_retry: true }));
+        let message = cause.map(|c| c.message(true));
+        out.action(Action::Error(ErrorInfo {
+            ready_state: ReadyState::Connecting,
+            status,
+            cause,
+            message,
+            will_retry: true,
+        }));
         let delay = self.config.retry.delay(self.reconnection_time, self.failures, self.rng.next_f64());
         out.action(Action::SetTimer(Timer::Reconnect, delay.max(core::mem::take(&mut self.retry_after))));
     }
 
     /// spec: fail the connection (readyState CLOSED, error event, no reconnection).
-    fn fail<O: Output + ?Sized>(&mut self, status: Option<u16>, message: Option<&'static str>, out: &mut O) {
+    fn fail<O: Output + ?Sized>(&mut self, status: Option<u16>, cause: Option<Cause>, out: &mut O) {
         self.disarm_inactivity(out);
         self.phase = Phase::Closed;
         self.state = ReadyState::Closed;
-        out.action(Action::Error(ErrorInfo { ready_state: ReadyState::Closed, status, message, will_retry: false }));
+        let message = cause.map(|c| c.message(false));
+        out.action(Action::Error(ErrorInfo {
+            ready_state: ReadyState::Closed,
+            status,
+            cause,
+            message,
+            will_retry: false,
+        }));
     }
 
     fn suspend<O: Output + ?Sized>(&mut self, out: &mut O) {

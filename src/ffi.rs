@@ -30,8 +30,11 @@ pub mod tag {
     pub const OPEN: u8 = b'O';
     /// No number; the fields type, data, id (an empty type means `message`).
     pub const MESSAGE: u8 = b'M';
-    /// Number: readyState | willRetry << 2 | status << 8 (status 0: no response); text: the
-    /// message, empty for the failure JS reported.
+    /// Number: readyState | willRetry << 2 | cause << 3 | status << 8 (cause: the engine's
+    /// [`Cause`](crate::engine::Cause) as its number, 0 for a failure JS reported; status 0: no
+    /// response). No text: `js/driver.js` has each cause's reason and message (the Rust API's
+    /// `ErrorKind::as_str` and [`Cause::message`](crate::engine::Cause::message)), which keeps
+    /// the text out of the module.
     pub const ERROR: u8 = b'E';
     /// Set the reconnect / inactivity timer; number: the delay in ms (at most `i32::MAX`).
     pub const SET_RECONNECT: u8 = b'R';
@@ -125,9 +128,12 @@ impl Output for Encoder {
             Action::Abort => self.record(tag::ABORT, 0),
             Action::Open => self.record(tag::OPEN, 0),
             Action::Error(e) => {
-                let num = e.ready_state as u32 | u32::from(e.will_retry) << 2 | u32::from(e.status.unwrap_or(0)) << 8;
+                let cause = e.cause.map_or(0, |c| c as u32);
+                let num = e.ready_state as u32
+                    | u32::from(e.will_retry) << 2
+                    | cause << 3
+                    | u32::from(e.status.unwrap_or(0)) << 8;
                 self.record(tag::ERROR, num);
-                self.field(e.message.unwrap_or("").as_bytes());
             }
             Action::SetTimer(timer, ms) => {
                 let t = if timer == Timer::Reconnect { tag::SET_RECONNECT } else { tag::SET_INACTIVITY };
@@ -157,8 +163,9 @@ pub fn decode(buf: &[u8]) -> Option<Vec<Record<'_>>> {
         let (&tag, num) = head.split_first()?;
         let count = match tag {
             tag::MESSAGE if num.is_empty() => 3,
-            tag::FETCH | tag::ERROR => 1,
-            tag::ABORT
+            tag::FETCH => 1,
+            tag::ERROR
+            | tag::ABORT
             | tag::OPEN
             | tag::SET_RECONNECT
             | tag::SET_INACTIVITY
@@ -413,7 +420,6 @@ pub extern "C" fn esw_free(handle: u32) {
 mod tests {
     use super::*;
 
-    /// Decoded output records: (tag, number, text).
     /// Decoded output records: (tag, number, the fields joined by CR).
     fn records(buf: &[u8]) -> Vec<(u8, u32, String)> {
         let joined = |fields: Vec<&[u8]>| String::from_utf8(fields.join(&b'\r')).unwrap();
@@ -456,10 +462,7 @@ mod tests {
         // Each call starts its own records.
         assert_eq!(input(&mut s, h, kind::BODY, b"data: d\n\n"), [(tag::MESSAGE, 0, "\rd\r7".into())]);
         let got = input(&mut s, h, kind::END, b"");
-        assert_eq!(
-            got,
-            [(tag::ERROR, 4, "the server closed the connection".into()), (tag::SET_RECONNECT, 3000, "".into())]
-        );
+        assert_eq!(got, [(tag::ERROR, 4 | 1 << 3, "".into()), (tag::SET_RECONNECT, 3000, "".into())]);
         assert_eq!(s.ready_state(h), 0);
         assert_eq!(input(&mut s, h, kind::TIMER, &[]), [(tag::FETCH, 2, "7".into())]);
         assert_eq!(input(&mut s, h, kind::CLOSE, b""), [(tag::ABORT, 0, "".into())]);
@@ -477,7 +480,7 @@ mod tests {
         input(&mut s, h, kind::START, b"");
         let got = respond(&mut s, h, 404, "text/html");
         assert_eq!(got[0], (tag::ABORT, 0, "".into()));
-        assert_eq!(got[1], (tag::ERROR, 2 | 404 << 8, "the response status is not 200".into()));
+        assert_eq!(got[1], (tag::ERROR, 2 | 2 << 3 | 404 << 8, "".into()));
         // A failure JS reported: its message stays in JS.
         let h2 = create(&mut s, &NATIVE, "");
         assert_ne!(h, h2);
@@ -538,7 +541,7 @@ mod tests {
         input(&mut s, h, kind::START, b"");
         let got = respond(&mut s, h, 503, "text/html");
         assert_eq!(got[1].0, tag::ERROR);
-        assert_eq!(got[1].1, 4 | 503 << 8, "CONNECTING, will retry, status 503");
+        assert_eq!(got[1].1, 4 | 2 << 3 | 503 << 8, "CONNECTING, will retry, cause Status, status 503");
         let h2 = create(&mut s, &nums, "");
         assert!(respond(&mut s, h2, 502, "text/html").is_empty(), "not started: no response is taken");
     }
@@ -552,5 +555,42 @@ mod tests {
         let c = create(&mut s, &NATIVE, "");
         assert_eq!(c, a);
         assert_eq!(input(&mut s, b, kind::START, b"")[0].2, "b");
+    }
+
+    /// js/driver.js words an engine error from its cause's number (the records carry no text):
+    /// its table must give each cause the engine's message, at the cause's number.
+    #[test]
+    fn the_js_table_words_each_cause_as_the_engine_does() {
+        use crate::engine::Cause;
+        let driver = include_str!("../js/driver.js");
+        let table =
+            driver.split("const CAUSES = [").nth(1).and_then(|t| t.split("];").next()).expect("CAUSES in js/driver.js");
+        let rows: Vec<&str> = table.lines().map(str::trim).filter(|l| l.starts_with('[')).collect();
+        let all = [
+            Cause::ServerClosed,
+            Cause::Status,
+            Cause::ContentType,
+            Cause::Inactivity,
+            Cause::RetriesExhausted,
+            Cause::LineTooLong,
+            Cause::EventTooLarge,
+        ];
+        for cause in all {
+            // A new cause fails to compile here until it is in `all` and in the JS table.
+            match cause {
+                Cause::ServerClosed
+                | Cause::Status
+                | Cause::ContentType
+                | Cause::Inactivity
+                | Cause::RetriesExhausted
+                | Cause::LineTooLong
+                | Cause::EventTooLarge => {}
+            }
+            let row = rows.get(cause as usize - 1).unwrap_or_else(|| panic!("no row for {cause:?}"));
+            assert!(row.contains(&format!("'{}'", cause.message(false))), "{cause:?}: {row}");
+        }
+        assert_eq!(rows.len(), all.len(), "one row per cause");
+        let retried = Cause::Status.message(true);
+        assert!(driver.contains(&format!("const STATUS_RETRIED = '{retried}';")), "STATUS_RETRIED");
     }
 }

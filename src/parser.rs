@@ -57,12 +57,17 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// Why, as the engine's error events give it.
+    pub fn cause(&self) -> crate::engine::Cause {
+        match self {
+            ParseError::LineTooLong { .. } => crate::engine::Cause::LineTooLong,
+            ParseError::EventTooLarge { .. } => crate::engine::Cause::EventTooLarge,
+        }
+    }
+
     /// A short English explanation, for error events.
     pub fn message(&self) -> &'static str {
-        match self {
-            ParseError::LineTooLong { .. } => crate::engine::messages::LINE_TOO_LONG,
-            ParseError::EventTooLarge { .. } => crate::engine::messages::EVENT_TOO_LARGE,
-        }
+        self.cause().message(false)
     }
 }
 

@@ -459,7 +459,7 @@ fn every_error_the_engine_explains_has_a_cause() {
     impl Output for Causes {
         fn action(&mut self, a: Action<'_>) {
             if let Action::Error(e) = a {
-                self.0.push(e.cause());
+                self.0.push(e.cause);
             }
         }
     }

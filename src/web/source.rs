@@ -53,7 +53,7 @@ impl Output for Ops {
             Action::Abort => Op::Abort,
             Action::Open => Op::Open,
             Action::Error(e) => {
-                Op::Error { status: e.status, message: e.message, cause: e.cause(), will_retry: e.will_retry }
+                Op::Error { status: e.status, message: e.message, cause: e.cause, will_retry: e.will_retry }
             }
             Action::SetTimer(t, ms) => Op::SetTimer(t, ms),
             Action::ClearTimer(t) => Op::ClearTimer(t),
