@@ -14,7 +14,7 @@ const CLOSE = 7;
 const OPEN = 1;
 const CLOSED = 2;
 // The smallest read buffer (see `onChunk`).
-const SMALL = 512;
+const SMALL = 64;
 
 /** `err[name]` as a string, or empty. */
 function field(err, name) {
@@ -75,6 +75,21 @@ export function defineSource(exports) {
     new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
   }
 
+  /**
+   * A new engine for the options `o` (its handle). Apart from the source's constructor, so that
+   * what it builds is not kept in the context of the source's closures.
+   */
+  function create(o) {
+    // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
+    const config = [...o.numbers, Math.random(), ...o.statuses];
+    // The numbers as little-endian f64, then the last event ID's UTF-8.
+    const view = new DataView(new ArrayBuffer(config.length * 8));
+    config.forEach((v, i) => view.setFloat64(i * 8, v, true));
+    const id = encoder.encode(o.lastEventId);
+    write(new Uint8Array([...new Uint8Array(view.buffer), ...id]));
+    return esw_new(config.length, id.length);
+  }
+
   return class Source {
     /**
      * A source for the class's normalized options `o`: `request(attempt, lastEventId, signal)`
@@ -86,14 +101,7 @@ export function defineSource(exports) {
       // the parser's business.
       decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
       encoder ??= new TextEncoder();
-      // The engine's numbers (src/options.rs `cfg`), then the statuses that reconnect.
-      const config = [...o.numbers, Math.random(), ...o.statuses];
-      // The numbers as little-endian f64, then the last event ID's UTF-8.
-      const view = new DataView(new ArrayBuffer(config.length * 8));
-      config.forEach((v, i) => view.setFloat64(i * 8, v, true));
-      const id = encoder.encode(o.lastEventId);
-      write(new Uint8Array([...new Uint8Array(view.buffer), ...id]));
-      let handle = esw_new(config.length, id.length);
+      let handle = create(o);
       // `once`: a stream given to EventSource.fromReadableStream(): its end or failure closes
       // the source, as nothing could reconnect it.
       const once = !!o.stream;

@@ -102,6 +102,12 @@ impl Default for Parser {
     }
 }
 
+/// The largest line or data buffer a parser keeps while its stream is quiet (see
+/// [`Parser::feed`]): an idle source holds no more than that for the largest event it had.
+pub const KEEP: usize = 64 * 1024;
+/// A chunk, or a line, at most this long is quiet traffic.
+const QUIET: usize = 4096;
+
 impl Parser {
     /// A parser with no limits and an empty last event ID.
     pub const fn new() -> Self {
@@ -163,6 +169,12 @@ impl Parser {
         if let Some(err) = self.failed {
             return Err(err);
         }
+        // Buffers follow the traffic: a small chunk that comes when no line or event is
+        // unfinished (a quiet stream) frees what a large event grew them to. A stream of large
+        // events keeps them: its chunks are large, or come in the middle of an event.
+        if chunk.len() <= QUIET && self.line.is_empty() && self.state.data.is_empty() {
+            self.release();
+        }
         if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = chunk {
@@ -208,6 +220,15 @@ impl Parser {
             self.failed = Some(err);
         }
         result
+    }
+
+    /// Frees the (empty) line and data buffers if a large event grew either past [`KEEP`].
+    #[inline(never)]
+    fn release(&mut self) {
+        if self.line.capacity().max(self.state.data.capacity()) > KEEP {
+            self.line = Vec::new();
+            self.state.data = Vec::new();
+        }
     }
 
     /// Ends the stream: an unterminated line or event is dropped, as the spec requires.
@@ -467,5 +488,48 @@ mod tests {
             let none: Vec<u8> = (0..len).map(|i| [0x0b, 0x0e, 0x8a, 0x8d, 0xff, 0][i % 6]).collect();
             assert_eq!(swar_find_eol(&none), len, "len {len}");
         }
+    }
+
+    /// Counts the events and the bytes of their data.
+    #[derive(Default)]
+    struct Count(usize, usize);
+    impl Sink for Count {
+        fn event(&mut self, event: Event<'_>) {
+            self.0 += 1;
+            self.1 += event.data.len();
+        }
+    }
+
+    #[test]
+    fn a_quiet_stream_frees_what_a_large_event_grew() {
+        let mut p = Parser::new();
+        let mut sink = Count::default();
+        // A 1 MiB event in 64 KiB chunks: the line and data buffers grow to hold it.
+        let event = [b"data: ".as_slice(), &vec![b'x'; 1 << 20], b"\n\n"].concat();
+        for chunk in event.chunks(64 * 1024) {
+            p.feed(chunk, &mut sink).unwrap();
+        }
+        assert_eq!((sink.0, sink.1), (1, 1 << 20));
+        // Its last chunk was small, but came in the middle of the event: the buffers stay for
+        // the next large event (no regrowth per event).
+        assert!(p.line.capacity() > KEEP && p.state.data.capacity() > KEEP, "kept after a small last piece");
+        p.feed(&event[..64 * 1024], &mut sink).unwrap();
+        p.feed(&event[64 * 1024..], &mut sink).unwrap();
+        assert_eq!(sink.0, 2);
+        assert!(p.state.data.capacity() > KEEP, "kept while events are large");
+        // A small chunk that comes between events (here an event, or a comment) frees them.
+        p.feed(b"data: small\n\n", &mut sink).unwrap();
+        assert_eq!(sink.0, 3);
+        assert!(p.line.capacity() <= KEEP && p.state.data.capacity() <= KEEP, "freed");
+        // ...but not a small chunk in the middle of an event.
+        p.feed(&event[..64 * 1024], &mut sink).unwrap();
+        p.feed(b"xx", &mut sink).unwrap();
+        assert!(p.line.capacity() > KEEP, "an unfinished line is kept");
+        // Buffers up to KEEP stay for the next event.
+        let mut q = Parser::new();
+        q.feed(&[b"data: ".as_slice(), &vec![b'y'; 4096], b"\n\n"].concat(), &mut sink).unwrap();
+        let kept = q.state.data.capacity();
+        q.feed(b":\n", &mut sink).unwrap();
+        assert!(kept > 0 && q.state.data.capacity() == kept, "a small buffer is kept");
     }
 }
