@@ -149,6 +149,15 @@ pub struct ErrorInfo {
     pub will_retry: bool,
 }
 
+impl ErrorInfo {
+    /// An error event that reconnects (`will_retry`: readyState `Connecting`) or closes the
+    /// source, worded after its cause.
+    fn new(will_retry: bool, status: Option<u16>, cause: Option<Cause>) -> Self {
+        let ready_state = if will_retry { ReadyState::Connecting } else { ReadyState::Closed };
+        ErrorInfo { ready_state, status, cause, message: cause.map(|c| c.message(will_retry)), will_retry }
+    }
+}
+
 /// Why the engine fired an `error` event (see [`ErrorInfo::cause`]). The C ABI's error records
 /// carry it as its number (`src/ffi.rs`; `js/driver.js` names each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -429,14 +438,7 @@ impl Engine {
         }
         self.phase = Phase::Waiting;
         self.state = ReadyState::Connecting;
-        let message = cause.map(|c| c.message(true));
-        out.action(Action::Error(ErrorInfo {
-            ready_state: ReadyState::Connecting,
-            status,
-            cause,
-            message,
-            will_retry: true,
-        }));
+        out.action(Action::Error(ErrorInfo::new(true, status, cause)));
         let delay = self.config.retry.delay(self.reconnection_time, self.failures, self.rng.next_f64());
         out.action(Action::SetTimer(Timer::Reconnect, delay.max(core::mem::take(&mut self.retry_after))));
     }
@@ -446,14 +448,7 @@ impl Engine {
         self.disarm_inactivity(out);
         self.phase = Phase::Closed;
         self.state = ReadyState::Closed;
-        let message = cause.map(|c| c.message(false));
-        out.action(Action::Error(ErrorInfo {
-            ready_state: ReadyState::Closed,
-            status,
-            cause,
-            message,
-            will_retry: false,
-        }));
+        out.action(Action::Error(ErrorInfo::new(false, status, cause)));
     }
 
     fn suspend<O: Output + ?Sized>(&mut self, out: &mut O) {
