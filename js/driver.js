@@ -52,9 +52,12 @@ const CAUSES = [
 // A status that reconnects (`retryOnStatus`) has its own message.
 const STATUS_RETRIED = 'the server answered with a status configured to retry';
 
+/** Node and the runtimes that pass for it (Bun, Deno). */
+const isNode = () => typeof g.process?.versions?.node === 'string';
+
 /** Where CORS exists, a failed fetch may be a CORS failure; elsewhere it is a network error. */
 function hasCors() {
-  return typeof g.location?.origin === 'string' && typeof g.process?.versions?.node !== 'string';
+  return typeof g.location?.origin === 'string' && !isNode();
 }
 
 /** The `Source` class over an instantiated `ffi` module. */
@@ -257,14 +260,17 @@ export function defineSource(exports) {
         exec(esw_response(handle, Date.now(), res.status, type == null ? -1 : bytes.length, retryAfter(headers.get('retry-after'))));
         if (gen !== generation || state() !== OPEN) return;
         if (!res.body) return end();
+        // Node's fetch hands over chunks of its own whichever the reader: reading them as they
+        // come skips a copy into our buffer (4 KiB events about 8% faster in `make bench-node`)
+        // and an idle source holds no buffer. In browsers a BYOB read makes less garbage.
+        let byob = null;
         try {
-          reader = res.body.getReader({ mode: 'byob' });
-          // Detached (byteLength 0) when a read it went with was abandoned.
-          if (!buffer?.byteLength) buffer = new ArrayBuffer(SMALL);
-        } catch {
-          reader = res.body.getReader();
-          buffer = null;
-        }
+          if (!isNode()) byob = res.body.getReader({ mode: 'byob' });
+        } catch {} // a body that is not a byte stream has no BYOB reader
+        reader = byob ?? res.body.getReader();
+        // Detached (byteLength 0) when a read it went with was abandoned.
+        if (!byob) buffer = null;
+        else if (!buffer?.byteLength) buffer = new ArrayBuffer(SMALL);
         read();
       }
 
