@@ -357,6 +357,7 @@ impl Model {
                     };
                     assert_eq!(e.status, want_status, "{input:?}");
                     assert_eq!(e.will_retry, e.ready_state == ReadyState::Connecting);
+                    assert_eq!(e.message, e.cause.map(|c| c.message(e.will_retry)), "message and cause agree");
                     let parse_failure = self.parse_error.map(|err| err.message());
                     match input {
                         In::Body(_) => {

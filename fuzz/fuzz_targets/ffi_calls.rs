@@ -18,8 +18,9 @@ const TOKENS: [&[u8]; 12] =
     [b"data: x", b"id: 7", b"event: e", b"retry: 5", b": c", b"\n", b"\r", b"\r\n", b"\n\n", b"\xff", b"\r\r", b"\0"];
 
 /// The output an engine's actions should become, written from the protocol's description:
-/// fields each ended by CR; a record is a tag with a decimal number, then its text; a message is
-/// `M` then its type (empty for `message`), data and id.
+/// fields each ended by CR; a record is a tag with a decimal number, then its text (a fetch's
+/// `Last-Event-ID`; an error has none); a message is `M` then its type (empty for `message`),
+/// data and id.
 #[derive(Default)]
 struct Expect(Vec<u8>);
 
@@ -52,8 +53,13 @@ impl Output for Expect {
             Action::Abort => self.record(tag::ABORT, 0, &[]),
             Action::Open => self.record(tag::OPEN, 0, &[]),
             Action::Error(e) => {
-                let num = e.ready_state as u32 | u32::from(e.will_retry) << 2 | u32::from(e.status.unwrap_or(0)) << 8;
-                self.record(tag::ERROR, num, &[e.message.unwrap_or("").as_bytes()]);
+                // No text: the cause's number (0 for none) says why.
+                let cause = e.cause.map_or(0, |c| c as u32);
+                let num = e.ready_state as u32
+                    | u32::from(e.will_retry) << 2
+                    | cause << 3
+                    | u32::from(e.status.unwrap_or(0)) << 8;
+                self.record(tag::ERROR, num, &[]);
             }
             Action::SetTimer(t, ms) => {
                 let tag = if t == Timer::Reconnect { tag::SET_RECONNECT } else { tag::SET_INACTIVITY };
@@ -101,7 +107,8 @@ impl Harness {
                 tag::ERROR => {
                     let state = num & 3;
                     assert!(state == 0 || state == 2, "error state {num:#x}");
-                    assert_eq!(num >> 2 & 0x3f, u32::from(state == 0), "willRetry in {num:#x}");
+                    assert_eq!(num >> 2 & 1, u32::from(state == 0), "willRetry in {num:#x}");
+                    assert!(num >> 3 & 31 <= 7, "cause in {num:#x}");
                     if state == 2 {
                         assert_eq!(i + 1, records.len(), "records after a failure");
                     }
