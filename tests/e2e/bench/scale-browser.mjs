@@ -359,6 +359,8 @@ async function measureClient(client, state) {
   const n = opts.sources;
   const browser = await launchChromium(['--enable-precise-memory-info', '--disable-features=SpareRendererForSitePerProcess']);
   state.browser = browser;
+  // Timed out while launching: stop here (the browser closed below).
+  if (state.aborted) await browser.close();
   const browserCdp = await browser.newBrowserCDPSession();
   try {
     const ctx = await browser.newContext();
@@ -471,7 +473,7 @@ const results = [];
 let failed = false;
 try {
   for (const client of opts.clients) {
-    const state = { browser: null };
+    const state = { browser: null, aborted: false };
     const attempt = measureClient(client, state);
     let timer;
     const limit = new Promise((_, reject) => {
@@ -482,7 +484,9 @@ try {
     } catch (e) {
       failed = true;
       results.push({ client, error: e.message.split('\n')[0] });
+      state.aborted = true;
       attempt.catch(() => {});
+      // Whatever the attempt was doing fails once its browser is gone.
       await state.browser?.close().catch(() => {});
     } finally {
       clearTimeout(timer);
