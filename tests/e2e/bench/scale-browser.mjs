@@ -33,7 +33,8 @@
 // /proc/PID/smaps_rollup), which hold what the JS heap does not (wasm memory, ArrayBuffers,
 // Blink's malloc'd objects, Mojo pipes); the network service process's VmRSS (the sockets and
 // their buffers, the same for every client that has one connection a source); and for ours the
-// wasm memory's size. The page's own part (an array slot and a listener closure a source) is the
+// wasm memory: how much it grew, and how many more of its 4 KiB pages hold a byte other than 0
+// (those in use, a lower bound: the renderer's RSS holds the pages touched). The page's own part (an array slot and a listener closure a source) is the
 // same for every client, and so is what Playwright's DevTools session keeps a request (its
 // Network domain is on: blink::NetworkResourcesData::ResourceData, ~0.3 KB in the Blink heap). "all received": every source got its event, and the server saw N
 // connections open at the measurement and none after closing.
@@ -258,6 +259,24 @@ function initScript() {
     };
   }
   window.__wasmBytes = () => window.__instances.reduce((s, i) => s + (i.exports.memory?.buffer.byteLength ?? 0), 0);
+  // The wasm memory's 4 KiB pages with a byte other than 0 (the pages in use: a lower bound).
+  window.__wasmUsed = () => {
+    let pages = 0;
+    for (const i of window.__instances) {
+      const buf = i.exports.memory?.buffer;
+      if (!buf) continue;
+      const words = new Uint32Array(buf);
+      for (let p = 0; p < words.length; p += 1024) {
+        for (let w = p; w < p + 1024; w++) {
+          if (words[w]) {
+            pages++;
+            break;
+          }
+        }
+      }
+    }
+    return pages * 4096;
+  };
   // Opens one source per URL; resolves once each got its `hello` (or after `ms`), to how many
   // did and how many errors there were. The sources stay in window.__sources.
   window.__open = (list, ms) => {
@@ -383,7 +402,7 @@ async function measureClient(client, state) {
     const measure = async () => {
       await gc();
       const heap = await cdp.send('Runtime.getHeapUsage');
-      const page_ = await page.evaluate(() => ({ used: performance.memory?.usedJSHeapSize ?? NaN, wasm: window.__wasmBytes() }));
+      const page_ = await page.evaluate(() => ({ used: performance.memory?.usedJSHeapSize ?? NaN, wasm: window.__wasmBytes(), wasmUsed: window.__wasmUsed() }));
       const dom = await cdp.send('Memory.getDOMCounters');
       const r = procMemory(renderer);
       const net = procs.network ? procMemory(procs.network) : { rss: NaN, priv: NaN };
@@ -394,6 +413,7 @@ async function measureClient(client, state) {
         backing: heap.backingStorageSize ?? NaN,
         perfUsed: page_.used,
         wasm: page_.wasm,
+        wasmUsed: page_.wasmUsed,
         listeners: dom.jsEventListeners,
         rendererRss: r.rss,
         rendererPrivate: r.priv,
@@ -456,6 +476,7 @@ async function measureClient(client, state) {
         rendererPrivate: per('rendererPrivate'),
         networkRss: per('networkRss'),
         wasm: per('wasm'),
+        wasmUsed: per('wasmUsed'),
         listeners: per('listeners'),
       },
       before,
@@ -503,7 +524,7 @@ function report() {
   const lines = [
     `${opts.sources} sources (${opts.ports} ports), idle after one event, in headless Chromium; per source, in KB (1024 B), after - before over N`,
     '',
-    '| client | JS heap KB/source | Blink heap KB/source | renderer RSS KB/source | renderer private KB/source | network service RSS KB/source | wasm memory KB/source | all received |',
+    '| client | JS heap KB/source | Blink heap KB/source | renderer RSS KB/source | renderer private KB/source | network service RSS KB/source | wasm memory KB/source (grown / pages in use) | all received |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
@@ -513,7 +534,7 @@ function report() {
     }
     const p = r.perSource;
     const ok = r.allReceived ? 'yes' : `no (${r.received}/${r.sources} events, ${r.openAtMeasure} open, closed: ${r.closed})`;
-    lines.push(`| ${r.client} | ${kb(p.heap)} | ${kb(p.blink)} | ${kb(p.rendererRss)} | ${kb(p.rendererPrivate)} | ${kb(p.networkRss)} | ${r.client.startsWith('ours') ? kb(p.wasm) : '-'} | ${ok} |`);
+    lines.push(`| ${r.client} | ${kb(p.heap)} | ${kb(p.blink)} | ${kb(p.rendererRss)} | ${kb(p.rendererPrivate)} | ${kb(p.networkRss)} | ${r.client.startsWith('ours') ? `${kb(p.wasm)} / ${kb(p.wasmUsed)}` : '-'} | ${ok} |`);
   }
   lines.push('', 'JS heap / Blink heap: CDP Runtime.getHeapUsage usedSize / embedderHeapUsedSize; renderer/network service: /proc/PID VmRSS and smaps_rollup Private_Clean+Private_Dirty; after GC (HeapProfiler.collectGarbage x2).');
   const extra = results.filter((r) => !r.error).map((r) => `${r.client}: ${r.msToAllEvents} ms to all events, ${r.errors} error events, ${r.requests} requests, event listeners +${r.perSource.listeners.toFixed(1)}/source`);
