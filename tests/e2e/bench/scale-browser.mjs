@@ -30,7 +30,8 @@
 // garbage-collected heap (getHeapUsage embedderHeapUsedSize: the Oilpan objects, e.g. native
 // EventSource and, for every client, the fetch/loader objects of its request); the
 // renderer process's VmRSS and its private memory (Private_Clean + Private_Dirty of
-// /proc/PID/smaps_rollup), which hold what the JS heap does not (wasm memory, ArrayBuffers,
+// /proc/PID/smaps_rollup; the less steady of the two: a page shared with the zygote turns private
+// when written, so its difference now and then jumps by 20-30 KB a source either way), which hold what the JS heap does not (wasm memory, ArrayBuffers,
 // Blink's malloc'd objects, Mojo pipes); the network service process's VmRSS (the sockets and
 // their buffers, the same for every client that has one connection a source); and for ours the
 // wasm memory: how much it grew, and how many more of its 4 KiB pages hold a byte other than 0
