@@ -28,17 +28,19 @@
 // Per source = (after - before) / N, for: the JS heap (CDP Runtime.getHeapUsage usedSize, V8's
 // heap: performance.memory.usedJSHeapSize is near it, in the --json output); Blink's
 // garbage-collected heap (getHeapUsage embedderHeapUsedSize: the Oilpan objects, e.g. native
-// EventSource and, for every client, the fetch/loader objects of its request); the
-// renderer process's VmRSS and its private memory (Private_Clean + Private_Dirty of
-// /proc/PID/smaps_rollup; the less steady of the two: a page shared with the zygote turns private
-// when written, so its difference now and then jumps by 20-30 KB a source either way), which hold what the JS heap does not (wasm memory, ArrayBuffers,
-// Blink's malloc'd objects, Mojo pipes); the network service process's VmRSS (the sockets and
-// their buffers, the same for every client that has one connection a source); and for ours the
-// wasm memory: how much it grew, and how many more of its 4 KiB pages hold a byte other than 0
-// (those in use, a lower bound: the renderer's RSS holds the pages touched). The page's own part (an array slot and a listener closure a source) is the
-// same for every client, and so is what Playwright's DevTools session keeps a request (its
-// Network domain is on: blink::NetworkResourcesData::ResourceData, ~0.3 KB in the Blink heap). "all received": every source got its event, and the server saw N
-// connections open at the measurement and none after closing.
+// EventSource and, for every client, the fetch/loader objects of its request); the renderer
+// process's VmRSS and its private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup;
+// the less steady of the two: a page shared with the zygote turns private when written, so its
+// difference now and then jumps by 20-30 KB a source either way), which hold what the JS heap does
+// not (wasm memory, ArrayBuffers, Blink's malloc'd objects, Mojo pipes); the network service
+// process's VmRSS (the sockets and their buffers, the same for every client that has one connection
+// a source); and for ours the wasm memory: how much it grew, and how many more of its 4 KiB pages
+// hold a byte other than 0 (those in use, a lower bound: the renderer's RSS holds the pages
+// touched). The page's own part (an array slot and a listener closure a source) is the same for
+// every client, and so is what Playwright's DevTools session keeps a request (its Network domain is
+// on: blink::NetworkResourcesData::ResourceData, ~0.3 KB in the Blink heap). "all received": every
+// source got its event, and the server saw N connections open at the measurement and none after
+// closing.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
