@@ -102,8 +102,10 @@ impl Default for Parser {
     }
 }
 
-/// The largest line or data buffer a parser keeps while its stream is quiet (see
-/// [`Parser::feed`]): an idle source holds no more than that for the largest event it had.
+/// The largest line or data buffer a parser keeps once its stream is quiet (see
+/// [`Parser::feed`]): larger ones, grown by a large event, are freed by the next small chunk of
+/// whole lines and events (a keepalive comment, a small event); a stream that goes silent after
+/// a large event keeps them until then.
 pub const KEEP: usize = 64 * 1024;
 /// A chunk, or a line, at most this long is quiet traffic.
 const QUIET: usize = 4096;
@@ -169,12 +171,11 @@ impl Parser {
         if let Some(err) = self.failed {
             return Err(err);
         }
-        // Buffers follow the traffic: a small chunk that comes when no line or event is
-        // unfinished (a quiet stream) frees what a large event grew them to. A stream of large
-        // events keeps them: its chunks are large, or come in the middle of an event.
-        if chunk.len() <= QUIET && self.line.is_empty() && self.state.data.is_empty() {
-            self.release();
-        }
+        // Buffers follow the traffic: a small chunk of whole lines and events (a quiet stream:
+        // keepalive comments, small events) frees what a large event grew them to, once parsed.
+        // A stream of large events keeps them: each of its chunks is large, or begins or ends
+        // inside an event.
+        let quiet = chunk.len() <= QUIET && self.line.is_empty() && self.state.data.is_empty();
         if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = chunk {
@@ -218,6 +219,9 @@ impl Parser {
         };
         if let Err(err) = result {
             self.failed = Some(err);
+        }
+        if quiet && self.line.is_empty() && self.state.data.is_empty() {
+            self.release();
         }
         result
     }
@@ -510,11 +514,11 @@ mod tests {
             p.feed(chunk, &mut sink).unwrap();
         }
         assert_eq!((sink.0, sink.1), (1, 1 << 20));
-        // Its last chunk was small, but came in the middle of the event: the buffers stay for
-        // the next large event (no regrowth per event).
+        // Its last chunk was small, but ended a line begun earlier: the buffers stay for the
+        // next large event (no regrowth per event), as they do for a small first chunk of it.
         assert!(p.line.capacity() > KEEP && p.state.data.capacity() > KEEP, "kept after a small last piece");
-        p.feed(&event[..64 * 1024], &mut sink).unwrap();
-        p.feed(&event[64 * 1024..], &mut sink).unwrap();
+        p.feed(&event[..100], &mut sink).unwrap();
+        p.feed(&event[100..], &mut sink).unwrap();
         assert_eq!(sink.0, 2);
         assert!(p.state.data.capacity() > KEEP, "kept while events are large");
         // A small chunk that comes between events (here an event, or a comment) frees them.
