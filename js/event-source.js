@@ -219,10 +219,7 @@ export function defineEventSource(loadSource, loadShared) {
     #queue = [];
     #pumping = false;
     #handlers = { open: null, message: null, error: null };
-    #wrappers = {};
     #iterators = null;
-    // Listeners on the global object, as [type, listener] pairs.
-    #globalListeners = [];
     // lastEventId and reconnectionTime while no wasm source holds them (before it starts,
     // after it is freed).
     #last;
@@ -382,6 +379,10 @@ export function defineEventSource(loadSource, loadShared) {
       };
     }
 
+    // The listener behind a type's handler attribute, one for every source (a listener is per
+    // target already): it calls the handler of the source the event is dispatched on.
+    static #wrappers = {};
+
     #handler(type) {
       if (!EDGE_BUILD || hidden?.[0] !== this || hidden[1] !== type) return this.#handlers[type] ?? null;
       hidden = null;
@@ -397,11 +398,43 @@ export function defineEventSource(loadSource, loadShared) {
       // while it is not do nothing (DOM), and once removed it is added again at the end.
       // WebIDL: an object that is not callable is kept (the getter returns it) but never called,
       // and calling it does nothing ([LegacyTreatNonObjectAsNull]).
-      const wrapper = (this.#wrappers[type] ??= (event) => {
-        const h = this.#handlers[type];
-        if (typeof h === 'function') return h.call(this, event);
+      const wrapper = (EventSource.#wrappers[type] ??= function (event) {
+        // DOM: a listener is called on its target (`currentTarget`, which Node 20 reads as null
+        // in the listeners after the first).
+        const source = #handlers in Object(this) ? this : event.currentTarget;
+        const h = source.#handlers[type];
+        if (typeof h === 'function') return h.call(source, event);
       });
       (v === null ? removeListener : addListener).call(this, type, wrapper);
+    }
+
+    // The started sources not yet released, for the page's `online`, `pagehide` and `pageshow`
+    // events: one listener each for all of them, added with the first source (a listener added
+    // as the script loads delayed the first event, BENCHMARKS.md "Tried"), not per source.
+    static #live = new Set();
+    static #listening = false;
+
+    static #listen() {
+      if (EventSource.#listening || typeof g.addEventListener !== 'function') return;
+      EventSource.#listening = true;
+      const each = (f) => EventSource.#live.forEach(f);
+      g.addEventListener('online', () => each((es) => es.#source?.run(ONLINE)));
+      // Back/forward cache (whatwg/html#12363): the connection is dropped when the page goes in,
+      // with no error event (an open fetch would also keep the page out of the cache), and
+      // re-established at once, with Last-Event-ID, when the page comes back. Not for a stream
+      // source (EventSource.fromReadableStream()).
+      if (typeof g.document !== 'object') return;
+      g.addEventListener('pagehide', (e) => e.persisted && each((es) => es.#options.stream || es.#source?.run(SUSPEND)));
+      g.addEventListener(
+        'pageshow',
+        (e) =>
+          e.persisted &&
+          each((es) => {
+            if (es.#options.stream || !es.#source || es.#readyState === CLOSED) return;
+            es.#readyState = CONNECTING;
+            es.#source.run(ONLINE);
+          }),
+      );
     }
 
     #start() {
@@ -455,27 +488,8 @@ export function defineEventSource(loadSource, loadShared) {
         } catch (err) {
           return fail(err);
         }
-        const listeners = [['online', () => this.#source?.run(ONLINE)]];
-        // Back/forward cache (whatwg/html#12363): the connection is dropped when the page goes
-        // in, with no error event (an open fetch would also keep the page out of the cache), and
-        // re-established at once, with Last-Event-ID, when the page comes back.
-        if (!o.stream && typeof g.document === 'object') {
-          listeners.push(
-            ['pagehide', (e) => e.persisted && this.#source?.run(SUSPEND)],
-            [
-              'pageshow',
-              (e) => {
-                if (!e.persisted || !this.#source || this.#readyState === CLOSED) return;
-                this.#readyState = CONNECTING;
-                this.#source.run(ONLINE);
-              },
-            ],
-          );
-        }
-        if (typeof g.addEventListener === 'function') {
-          for (const [type, listener] of listeners) g.addEventListener(type, listener);
-          this.#globalListeners = listeners;
-        }
+        EventSource.#listen();
+        EventSource.#live.add(this);
         this.#source.run(START);
       };
       // After the constructor returns (native starts its fetch in parallel): a microtask, as a
@@ -507,8 +521,7 @@ export function defineEventSource(loadSource, loadShared) {
       const o = this.#options;
       o.first?.controller.abort();
       o.first = null;
-      for (const [type, listener] of this.#globalListeners) g.removeEventListener(type, listener);
-      this.#globalListeners = [];
+      EventSource.#live.delete(this);
       const stream = o.stream;
       // close() cancels the stream, read or not yet.
       if (stream && !stream.locked) stream.cancel().catch(() => {});

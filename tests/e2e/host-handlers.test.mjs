@@ -115,6 +115,26 @@ for (const name of ['node, npm build', 'node, edge build', 'calling host, edge b
     es.dispatchEvent(new Event('ping'));
     assert.deepEqual(log, ['first', 'new', 'last', 'first', 'last', 'ping null']);
   });
+
+  test(`${name}: each source's handler runs for its own events, with the source as this`, () => {
+    const ES = builds[name];
+    const [a, b] = [new ES(`${server.origin}/sse/messages?n=1`), new ES(`${server.origin}/sse/messages?n=1`)];
+    a.close();
+    b.close();
+    const log = [];
+    a.onmessage = function (e) {
+      log.push(`a ${this === a} ${e.data}`);
+    };
+    b.onmessage = function (e) {
+      log.push(`b ${this === b} ${e.data}`);
+    };
+    a.dispatchEvent(new MessageEvent('message', { data: 1 }));
+    b.dispatchEvent(new MessageEvent('message', { data: 2 }));
+    b.onmessage = null;
+    a.dispatchEvent(new MessageEvent('message', { data: 3 }));
+    b.dispatchEvent(new MessageEvent('message', { data: 4 }));
+    assert.deepEqual(log, ['a true 1', 'b true 2', 'a true 3']);
+  });
 }
 
 test('on the calling host the workaround is in place; on Node the prototype is as native', () => {

@@ -583,23 +583,31 @@ add('async iterator ends when close() is called from outside or the source fails
 
 // 10. online.
 
-add('an online event reconnects a waiting source at once', async (t) => {
+add('an online event reconnects every waiting source at once', async (t) => {
   const hasGlobalEvents = typeof globalThis.addEventListener === 'function' && typeof globalThis.dispatchEvent === 'function';
-  const es = new t.ES(`${t.origin}/sse/status?code=503&key=${t.key}`, { retry: { initialDelay: 10000 }, retryOnStatus: [503] });
+  const options = { retry: { initialDelay: 10000 }, retryOnStatus: [503] };
+  const es = new t.ES(`${t.origin}/sse/status?code=503&key=${t.key}`, options);
+  // A second source (the page's listeners serve every source) and one closed before.
+  const other = new t.ES(`${t.origin}/sse/status?code=503&key=${t.key}-other`, options);
+  const closed = new t.ES(`${t.origin}/sse/status?code=503&key=${t.key}-closed`, options);
   const events = t.record(es);
+  const otherEvents = t.record(other);
   let afterClose = -1;
   try {
-    await t.until(() => events.length >= 1, 4000);
+    await t.until(() => events.length >= 1 && otherEvents.length >= 1, 4000);
+    await t.until(async () => (await t.log(`${t.key}-closed`)).length >= 1, 2000);
+    closed.close();
     await t.sleep(200);
     if (hasGlobalEvents) {
       globalThis.dispatchEvent(new Event('online'));
-      await t.until(async () => (await t.log()).length >= 2, 2000);
+      await t.until(async () => (await t.log()).length >= 2 && (await t.log(`${t.key}-other`)).length >= 2, 2000);
       await t.until(() => events.length >= 2, 1000);
     } else {
       await t.sleep(300);
     }
   } finally {
     es.close();
+    other.close();
   }
   if (hasGlobalEvents) {
     // Once closed, online does nothing.
@@ -609,6 +617,7 @@ add('an online event reconnects a waiting source at once', async (t) => {
   }
   return {
     hasGlobalEvents, times: (await t.log()).map((r) => r.t_ms), afterClose,
+    other: (await t.log(`${t.key}-other`)).length, closed: (await t.log(`${t.key}-closed`)).length,
     events: events.map((e) => `${e.type}@${e.rs} ${e.code} ${e.willRetry}`), rs: es.readyState,
   };
 }, (r, env) => {
@@ -619,6 +628,7 @@ add('an online event reconnects a waiting source at once', async (t) => {
     assert.ok(gap >= 150 && gap < 1500, `reconnected ${gap} ms after the failure (initialDelay 10 s)`);
     assert.deepEqual(r.events, ['error@0 503 true', 'error@0 503 true']);
     assert.equal(r.afterClose, 2);
+    assert.equal(r.other, 2, 'the other waiting source reconnected too');
   } else {
     assert.equal(r.hasGlobalEvents, typeof globalThis.addEventListener === 'function');
     if (!r.hasGlobalEvents) {
@@ -626,6 +636,7 @@ add('an online event reconnects a waiting source at once', async (t) => {
       assert.deepEqual(r.events, ['error@0 503 true']);
     }
   }
+  assert.equal(r.closed, 1, 'a closed source stays closed');
   assert.equal(r.rs, 2);
 });
 
