@@ -180,7 +180,33 @@ async function suite(ES, origin) {
     const seen = await watch(s, { settle: 50 });
     return [seen, /Uint8Array/.test(message)];
   });
+  // Large and small events in turn, in chunks of one event or a third of one: browsers read a
+  // byte stream into a buffer of ours while its reads are large and with the default reader
+  // while they are small (js/driver.js `#size`), switching between reads; a plain stream has
+  // only the default reader. Each event is one letter repeated, seen as letter×length.
+  const sizes = [10, 5000, 10, 70000, 1, 300000, 20, 3000, 5];
+  const body = sizes.map((n, i) => `data: ${String.fromCharCode(97 + i).repeat(n)}\n\n`);
+  const chunks = body.flatMap((e) => (e.length > 60000 ? [0, 1, 2].map((k) => e.slice((k * e.length) / 3, ((k + 1) * e.length) / 3)) : [e]));
+  const letters = (seen) => seen.map((line) => line.replace(/"(.)\1*"/, (m, c) => `${c}×${m.length - 2}`));
+  for (const type of ['plain', 'bytes']) {
+    await run(`large and small chunks in turn, ${type} stream`, async () => {
+      let next = 0;
+      const stream = new ReadableStream({
+        type: type === 'bytes' ? 'bytes' : undefined,
+        pull(c) {
+          if (next < chunks.length) c.enqueue(enc.encode(chunks[next++]));
+          else c.close();
+        },
+      });
+      return letters(await watch(ES.fromReadableStream(stream), { settle: 50, timeout: 5000 }));
+    });
+  }
   if (origin) {
+    await run('large and small chunks in turn, fetch() body', async () => {
+      const cuts = chunks.map((c) => c.length).map((n, i, all) => all.slice(0, i + 1).reduce((a, b) => a + b));
+      const source = new ES(`${origin}/sse/raw?gap=5&split=${cuts.join(',')}`, { method: 'POST', body: body.join('') });
+      return letters(await watch(source, { timeout: 5000 }));
+    });
     await run('a fetch() body (POST with a JSON body, as LLM streaming APIs)', async () => {
       const res = await fetch(`${origin}/sse/echo?n=1`, { method: 'POST', body: JSON.stringify({ q: 1 }), headers: { 'Content-Type': 'application/json' } });
       return watch(ES.fromReadableStream(res.body), { settle: 50 });
@@ -188,6 +214,8 @@ async function suite(ES, origin) {
   }
   return out;
 }
+
+const letters = ['a×10', 'b×5000', 'c×10', 'd×70000', 'e×1', 'f×300000', 'g×20', 'h×3000', 'i×5'].map((l) => `message@1 ${l} # null`);
 
 const expected = (withFetch) => ({
   'initial state': { instance: true, readyState: 0, url: 'about:event-stream', withCredentials: false, lastEventId: '', reconnectionTimePositive: true, closed: 2 },
@@ -222,13 +250,30 @@ const expected = (withFetch) => ({
   },
   'reset() drops the unfinished event before the next body': ['open@1', 'message@1 "first" #7 null', 'message@1 "next" #7 null', 'error@2'],
   'a chunk that is not a Uint8Array: error with CLOSED that says so': [['open@1', 'message@1 "ok" # null', 'error@2'], true],
-  ...(withFetch ? { 'a fetch() body (POST with a JSON body, as LLM streaming APIs)': null } : {}),
+  'large and small chunks in turn, plain stream': ['open@1', ...letters, 'error@2'],
+  'large and small chunks in turn, bytes stream': ['open@1', ...letters, 'error@2'],
+  ...(withFetch
+    ? {
+        // The origin is the server's (checked in `check`); the body's end reconnects.
+        'large and small chunks in turn, fetch() body': null,
+        'a fetch() body (POST with a JSON body, as LLM streaming APIs)': null,
+      }
+    : {}),
 });
 
 /** The fetch case's events depend on the echo route; checked on their own below. */
 function check(got, where) {
   const fetched = got['a fetch() body (POST with a JSON body, as LLM streaming APIs)'];
   const rest = { ...got };
+  const turns = got['large and small chunks in turn, fetch() body'];
+  if (turns !== undefined) {
+    rest['large and small chunks in turn, fetch() body'] = null;
+    assert.deepEqual(
+      turns.map((line) => line.replace(/ http:\/\/127\.0\.0\.1:\d+$/, ' <origin>')),
+      ['open@1', ...letters.map((l) => l.replace(/ null$/, ' <origin>')), 'error@0'],
+      where,
+    );
+  }
   if (fetched !== undefined) {
     rest['a fetch() body (POST with a JSON body, as LLM streaming APIs)'] = null;
     assert.ok(Array.isArray(fetched), `${where}: ${JSON.stringify(fetched)}`);
