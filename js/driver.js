@@ -366,14 +366,18 @@ export function defineSource(exports) {
       else if (!b || n * 4 < had) for (want = QUIET / 2; want < n * 2; ) want *= 2;
       if (want <= QUIET || (!b && want < BYOB)) want = 0;
       if (!want !== !b) {
-        this.#reader.releaseLock();
+        const body = this.#body;
+        let released = false;
         try {
-          this.#reader = want ? this.#body.getReader({ mode: 'byob' }) : this.#body.getReader();
+          this.#reader.releaseLock();
+          released = true;
+          this.#reader = want ? body.getReader({ mode: 'byob' }) : body.getReader();
         } catch {
-          // A stream that is not a byte stream has no BYOB reader: the default one it is.
-          this.#reader = this.#body.getReader();
+          // A stream that is not a byte stream has no BYOB reader (the default one it is), and a
+          // reader that cannot be released (a custom body) reads on as it does: no more switching.
           this.#body = null;
-          want = 0;
+          if (released) this.#reader = body.getReader();
+          want = released ? 0 : had;
         }
       }
       const next = !want ? null : want === had ? b : want > had && spare?.byteLength >= want ? spare : new ArrayBuffer(want);

@@ -414,16 +414,26 @@ export function defineEventSource(loadSource, loadShared) {
     static #live = new Set();
     static #listening = false;
 
+    // Adds the page's listeners once; false where there is no page to listen to (Node), where no
+    // source is kept in `#live` either.
     static #listen() {
-      if (EventSource.#listening || typeof g.addEventListener !== 'function') return;
+      if (EventSource.#listening || typeof g.addEventListener !== 'function') return EventSource.#listening;
       EventSource.#listening = true;
-      const each = (f) => EventSource.#live.forEach(f);
+      // One source's failure is reported and does not keep the others from their turn.
+      const each = (f) =>
+        EventSource.#live.forEach((es) => {
+          try {
+            f(es);
+          } catch (err) {
+            report(err);
+          }
+        });
       g.addEventListener('online', () => each((es) => es.#source?.run(ONLINE)));
       // Back/forward cache (whatwg/html#12363): the connection is dropped when the page goes in,
       // with no error event (an open fetch would also keep the page out of the cache), and
       // re-established at once, with Last-Event-ID, when the page comes back. Not for a stream
       // source (EventSource.fromReadableStream()).
-      if (typeof g.document !== 'object') return;
+      if (typeof g.document !== 'object') return true;
       g.addEventListener('pagehide', (e) => e.persisted && each((es) => es.#options.stream || es.#source?.run(SUSPEND)));
       g.addEventListener(
         'pageshow',
@@ -435,6 +445,7 @@ export function defineEventSource(loadSource, loadShared) {
             es.#source.run(ONLINE);
           }),
       );
+      return true;
     }
 
     #start() {
@@ -488,8 +499,7 @@ export function defineEventSource(loadSource, loadShared) {
         } catch (err) {
           return fail(err);
         }
-        EventSource.#listen();
-        EventSource.#live.add(this);
+        if (EventSource.#listen()) EventSource.#live.add(this);
         this.#source.run(START);
       };
       // After the constructor returns (native starts its fetch in parallel): a microtask, as a

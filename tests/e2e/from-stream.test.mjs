@@ -198,9 +198,25 @@ async function suite(ES, origin) {
           else c.close();
         },
       });
-      return letters(await watch(ES.fromReadableStream(stream), { settle: 50, timeout: 5000 }));
+      // The readers the source asks for, in order (checked in `check`).
+      const modes = [];
+      const getReader = stream.getReader;
+      stream.getReader = function (options) {
+        modes.push(options?.mode ?? 'default');
+        return getReader.call(this, options);
+      };
+      return { events: letters(await watch(ES.fromReadableStream(stream), { settle: 50, timeout: 5000 })), modes };
     });
   }
+  await run('a stream-like object whose reader has only read() and cancel(): large chunks too', () => {
+    const queue = chunks.map((c) => enc.encode(c));
+    const streamLike = {
+      locked: false,
+      getReader: () => ({ read: async () => (queue.length ? { done: false, value: queue.shift() } : { done: true }), cancel: async () => {} }),
+      cancel: async () => {},
+    };
+    return watch(ES.fromReadableStream(streamLike), { settle: 50, timeout: 5000 }).then(letters);
+  });
   if (origin) {
     await run('large and small chunks in turn, fetch() body', async () => {
       const cuts = chunks.map((c) => c.length).map((n, i, all) => all.slice(0, i + 1).reduce((a, b) => a + b));
@@ -251,6 +267,7 @@ const expected = (withFetch) => ({
   'reset() drops the unfinished event before the next body': ['open@1', 'message@1 "first" #7 null', 'message@1 "next" #7 null', 'error@2'],
   'a chunk that is not a Uint8Array: error with CLOSED that says so': [['open@1', 'message@1 "ok" # null', 'error@2'], true],
   'large and small chunks in turn, plain stream': ['open@1', ...letters, 'error@2'],
+  'a stream-like object whose reader has only read() and cancel(): large chunks too': ['open@1', ...letters, 'error@2'],
   'large and small chunks in turn, bytes stream': ['open@1', ...letters, 'error@2'],
   ...(withFetch
     ? {
@@ -261,10 +278,26 @@ const expected = (withFetch) => ({
     : {}),
 });
 
-/** The fetch case's events depend on the echo route; checked on their own below. */
+/**
+ * The fetch case's events depend on the echo route; checked on their own below. So are the
+ * readers asked for: in Node the default one throughout; in browsers the default one first, then
+ * BYOB for the large chunks and the default one again for small ones (a byte stream), or one
+ * BYOB attempt that fails and the default one after it (a plain stream).
+ */
 function check(got, where) {
   const fetched = got['a fetch() body (POST with a JSON body, as LLM streaming APIs)'];
   const rest = { ...got };
+  for (const type of ['plain', 'bytes']) {
+    const name = `large and small chunks in turn, ${type} stream`;
+    const { events, modes } = got[name] ?? {};
+    rest[name] = events;
+    if (where.startsWith('node')) assert.deepEqual(modes, ['default'], `${where} ${type}`);
+    else if (type === 'plain') assert.deepEqual(modes, ['default', 'byob', 'default'], `${where} ${type}`);
+    else {
+      assert.equal(modes?.[0], 'default', `${where} ${type}: ${modes}`);
+      assert.ok(modes.indexOf('default', modes.indexOf('byob')) > 0, `${where} ${type}: BYOB for large reads, then the default reader again: ${modes}`);
+    }
+  }
   const turns = got['large and small chunks in turn, fetch() body'];
   if (turns !== undefined) {
     rest['large and small chunks in turn, fetch() body'] = null;

@@ -85,3 +85,23 @@ test('node npm: without DecompressionStream the npm entry loads its uncompressed
     globalThis.DecompressionStream = saved;
   }
 });
+
+// Regression: the page listeners' list of live sources held every started source in Node too,
+// where there is no page to listen to, so a source dropped without close() was never collected.
+test('node: a source dropped without close() is collected', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const index = pathToFileURL(new URL('../../pkg/index.js', import.meta.url).pathname).href;
+  const code = `const { EventSource } = await import(${JSON.stringify(index)});
+    let collected = 0;
+    const registry = new FinalizationRegistry(() => collected++);
+    for (let i = 0; i < 20; i++) {
+      const es = EventSource.fromReadableStream(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('data: x\\n\\n')); }, pull: () => new Promise(() => {}) }));
+      await new Promise((resolve) => (es.onmessage = resolve));
+      registry.register(es, 0);
+    }
+    for (let i = 0; i < 10 && collected < 20; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+    console.log(collected);`;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(Number(out.trim()), 20);
+});
